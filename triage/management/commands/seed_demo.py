@@ -1,0 +1,12 @@
+from django.core.management.base import BaseCommand
+
+from triage.demo import seed_demo_users
+
+
+class Command(BaseCommand):
+    help = "Create the demo users (agent, lead) idempotently and print their logins."
+
+    def handle(self, *args, **options):
+        logins = seed_demo_users()
+        for username, password in logins.items():
+            self.stdout.write(f"  {username:<6} {password}")
