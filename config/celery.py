@@ -6,4 +6,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("config", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["config", "triage", "diagnostics"])
+app.autodiscover_tasks(
+    ["config", "triage", "diagnostics", "escalations", "integrations", "practice"]
+)

@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "triage",
     "diagnostics",
     "sandbox",
+    "escalations",
+    "integrations",
+    "practice",
 ]
 
 MIDDLEWARE = [

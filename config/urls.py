@@ -12,4 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("triage.urls")),
     path("diagnostics/", include("diagnostics.urls")),
+    path("escalations/", include("escalations.urls")),
+    path("integrations/", include("integrations.urls")),
+    path("practice/", include("practice.urls")),
 ]

@@ -9,3 +9,14 @@ pytest_plugins = [
 @pytest.fixture(autouse=True)
 def _media_and_mail(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's private folder (test database file, broker folders)."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    run_dir = Path(os.environ["VAR_DIR"])
+    if run_dir.name.startswith("run-") and not hasattr(session.config, "workerinput"):
+        shutil.rmtree(run_dir, ignore_errors=True)

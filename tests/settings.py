@@ -7,7 +7,8 @@ from pathlib import Path
 _BASE = Path(__file__).resolve().parent.parent
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("SECURE_SSL", "0")
-os.environ.setdefault("VAR_DIR", str(_BASE / "var" / "test"))
+# One folder per test run (database file, broker folders), so parallel runs never collide.
+os.environ.setdefault("VAR_DIR", str(_BASE / "var" / "test" / f"run-{os.getpid()}"))
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault(
     "DIAGNOSTICS_ALLOWED_HOSTS",
