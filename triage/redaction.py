@@ -143,7 +143,7 @@ def redact_data(value):
     if isinstance(value, (list, tuple)):
         return [redact_data(item) for item in value]
     if isinstance(value, str):
-        return redact_text(value)
+        return redact_text(str(value))
     return value
 
 
