@@ -1,0 +1,18 @@
+from django import template
+from django.template.loader import render_to_string
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def case_panel(context, panel):
+    """Render a registered case panel with ``case``, ``request`` and the panel's context."""
+    values = {"case": context.get("case"), **panel.context}
+    return render_to_string(panel.template, values, request=context.get("request"))
+
+
+@register.filter
+def state_class(state: str) -> str:
+    return {"pass": "status-pass", "fail": "status-fail", "na": "status-skipped"}.get(
+        state, "status-pending"
+    )
