@@ -3,6 +3,10 @@ import pytest
 pytest_plugins = [
     "tests.fixtures.worker",
     "tests.fixtures.users",
+    "tests.fixtures.triage",
+    "tests.fixtures.diagnostics",
+    "tests.fixtures.sandbox",
+    "tests.fixtures.escalations",
 ]
 
 

@@ -1,0 +1,5 @@
+from aiohttp import web
+
+
+def register(app: web.Application, *args) -> None:
+    pass
