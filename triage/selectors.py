@@ -38,7 +38,8 @@ def case_queryset() -> QuerySet[Case]:
 
 
 def case_list(*, include_practice: bool = False) -> QuerySet[Case]:
-    qs = case_queryset()
+    # Aggregating queries ignore Meta.ordering, so the list order is explicit.
+    qs = case_queryset().order_by("-created_at", "-pk")
     return qs if include_practice else qs.filter(is_practice=False)
 
 
@@ -117,7 +118,8 @@ def case_timeline(*, case: Case, limit: int = TIMELINE_LIMIT) -> list[TimelineEv
 def case_missing_checklists(*, case: Case) -> QuerySet[ChecklistTemplate]:
     """Templates not yet on the case (to add one that fits)."""
     present = CaseChecklistItem.objects.filter(case=case).values("item__version__template")
-    return ChecklistTemplate.objects.exclude(pk__in=present).filter(versions__isnull=False).distinct()
+    templates = ChecklistTemplate.objects.exclude(pk__in=present)
+    return templates.filter(versions__isnull=False).distinct()
 
 
 def scenario_list() -> QuerySet[Scenario]:

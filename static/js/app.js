@@ -12,3 +12,6 @@ document.addEventListener("click", (event) => {
     });
   }
 });
+
+// Let CSS hide the controls that only matter without JavaScript.
+document.documentElement.classList.add("js");

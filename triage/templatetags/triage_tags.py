@@ -1,7 +1,14 @@
 from django import template
 from django.template.loader import render_to_string
 
+from triage.models import ItemState
+
 register = template.Library()
+
+
+@register.simple_tag
+def item_state_choices():
+    return ItemState.choices
 
 
 @register.simple_tag(takes_context=True)
