@@ -237,3 +237,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+
+# Diagnostic runs: every run has a deadline; a customer's key secret lives on the broker
+# side as a Fernet token for at most DIAGNOSTICS_CREDENTIALS_TTL seconds. Checks go to
+# DIAGNOSTICS_QUEUE when set (a dedicated worker pool), else to the default queue.
+DIAGNOSTICS_RUN_DEADLINE_SECONDS = env.int("DIAGNOSTICS_RUN_DEADLINE_SECONDS", default=90)
+DIAGNOSTICS_CREDENTIALS_TTL = env.int("DIAGNOSTICS_CREDENTIALS_TTL", default=300)
+DIAGNOSTICS_QUEUE = env.str("DIAGNOSTICS_QUEUE", default="")
