@@ -26,6 +26,8 @@ _PEM = re.compile(
 )
 # A whole JWT: three base64url segments, header and claims are JSON objects ("eyJ").
 _JWT = re.compile(r"\b(eyJ[A-Za-z0-9_-]{2,})\.(eyJ[A-Za-z0-9_-]{2,})\.([A-Za-z0-9_-]{8,})")
+# A JWT this module already redacted: header and claims kept, signature replaced.
+_REDACTED_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.\[REDACTED-SIGNATURE\]")
 # Header lines that carry credentials, in raw HTTP or "Name: value" pastes.
 _SECRET_HEADER_LINE = re.compile(
     r"(?im)^(\s*(?:authorization|proxy-authorization|cookie|set-cookie|cb-access-sign|"
@@ -85,9 +87,20 @@ def _redact_assignment(match: re.Match) -> str:
     return f"{match.group('name')}{match.group('sep')}{quote}{REDACTED}{quote}"
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# Key names and key ids identify a key; they are not secrets.
+_KEY_NAME_TOKEN = re.compile(r"organizations/|apiKeys/")
+
+
 def _redact_keyword_near(match: re.Match) -> str:
     token = match.group(2)
-    if shannon_entropy(token) < 3.5 or token.startswith("eyJ") or "REDACTED" in token:
+    if (
+        shannon_entropy(token) < 3.5
+        or token.startswith("eyJ")
+        or "REDACTED" in token
+        or len(_UUID.sub("", token)) <= 4
+        or _KEY_NAME_TOKEN.search(match.string[max(0, match.start() - 16) : match.end()])
+    ):
         return match.group(0)
     return match.group(0)[: match.start(2) - match.start(0)] + REDACTED
 
@@ -102,6 +115,8 @@ def redact_header_value(name: str, value: str) -> str:
         jwt = _JWT.search(token)
         if scheme.lower() == "bearer" and jwt:
             return f"Bearer {jwt.group(1)}.{jwt.group(2)}.{SIGNATURE_REDACTED}"
+        if scheme.lower() == "bearer" and _REDACTED_JWT.fullmatch(token.strip()):
+            return f"Bearer {token.strip()}"
         return f"{scheme} {REDACTED}" if token else REDACTED
     return REDACTED
 
