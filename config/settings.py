@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.shell",
+                "escalations.context_processors.badge",
             ],
         },
     },
@@ -244,3 +245,8 @@ LOGGING = {
 DIAGNOSTICS_RUN_DEADLINE_SECONDS = env.int("DIAGNOSTICS_RUN_DEADLINE_SECONDS", default=90)
 DIAGNOSTICS_CREDENTIALS_TTL = env.int("DIAGNOSTICS_CREDENTIALS_TTL", default=300)
 DIAGNOSTICS_QUEUE = env.str("DIAGNOSTICS_QUEUE", default="")
+
+# Escalations: incident radar thresholds, read at call time. SLA targets per scenario and
+# priority are SlaTarget rows (admin); ESCALATIONS_SLA_DEFAULTS may replace the built-in table.
+ESCALATIONS_RADAR_MIN_PREFIXES = env.int("ESCALATIONS_RADAR_MIN_PREFIXES", default=3)
+ESCALATIONS_RADAR_WINDOW_MINUTES = env.int("ESCALATIONS_RADAR_WINDOW_MINUTES", default=30)

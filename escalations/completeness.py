@@ -72,21 +72,28 @@ CHECKS: list[CollectCheck] = [
         "key_prefix", 1, "API key prefix (not the secret)", _field(("context", "key_prefix"))
     ),
     CollectCheck("portfolio_id", 1, "Portfolio ID", _field(("context", "portfolio_id"))),
-    CollectCheck("product_id", 1, "Product pair", _field(("context", "product_id"))),
+    CollectCheck("product_pair", 1, "Product pair", _field(("context", "product_id"))),
     CollectCheck("rest_exchange", 2, "Full REST request and response with headers", _full_exchange),
     CollectCheck("correlation_ids", 2, "Correlation IDs", _field(("correlation_ids",))),
     CollectCheck("timestamps", 2, "Approximate timestamps (UTC)", _field(("time_range", "first"))),
     CollectCheck("ws_endpoint", 3, "WebSocket endpoint used", _ws("endpoint")),
     CollectCheck("ws_channels", 3, "WebSocket channels", _ws("channels")),
-    CollectCheck("ws_jwt_issued_at", 3, "JWT issuance time", _ws("jwt_issued_at")),
-    CollectCheck("ws_messages", 3, "Sample WebSocket messages", _ws("messages")),
+    CollectCheck("jwt_issued_at", 3, "JWT issuance time", _ws("jwt_issued_at")),
+    CollectCheck("ws_samples", 3, "Sample WebSocket messages", _ws("messages")),
 ]
 
 
 def completeness_evaluate(
-    document: dict, *, gap_reason: str = "", group_titles: dict[int, str] | None = None
+    document: dict,
+    *,
+    gap_reason: str = "",
+    group_titles: dict[int, str] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> dict:
-    """Score the document against the collect list; `missing` lists what is still needed."""
+    """Score the document against the collect list; `missing` lists what is still needed.
+
+    `labels` are the collect items' labels from the knowledge rows, by key.
+    """
     items = []
     for check in CHECKS:
         items.append(
@@ -94,7 +101,7 @@ def completeness_evaluate(
                 "key": check.key,
                 "group": check.group,
                 "group_title": (group_titles or {}).get(check.group, ""),
-                "label": check.label,
+                "label": (labels or {}).get(check.key) or check.label,
                 "state": check.test(document),
             }
         )

@@ -229,7 +229,7 @@ def packet_assemble(
     jwt_issued_at: str = "",
     previous_hash: str = "",
     gap_reason: str = "",
-    collect_titles: dict[int, str] | None = None,
+    collect_labels: dict[str, str] | None = None,
 ) -> dict:
     """Build the packet document. Copied evidence is redacted again; free text is not.
 
@@ -291,7 +291,7 @@ def packet_assemble(
         "steps_tried": steps_tried or "",
     }
     document["completeness"] = completeness_evaluate(
-        document, gap_reason=gap_reason, group_titles=collect_titles
+        document, gap_reason=gap_reason, labels=collect_labels
     )
     document["content_hash"] = content_hash(document)
     return document

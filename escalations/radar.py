@@ -23,6 +23,7 @@ class Signal:
     at: datetime
     ref: str  # "escalation:12" or "run:34"
     label: str = ""  # what a lead reads: a case reference
+    url: str = ""
 
 
 @dataclass
