@@ -213,6 +213,10 @@ DIAGNOSTICS_ALLOWED_HOSTS = env.list(
         "advanced-trade-ws-user.coinbase.com",
     ],
 )
+# Allow-listed names that may resolve to private addresses (e.g. a sandbox container).
+DIAGNOSTICS_PRIVATE_HOSTS = env.list("DIAGNOSTICS_PRIVATE_HOSTS", default=[])
+# Extra CA bundle trusted by diagnostics' TLS (e.g. the sandbox's self-signed CA).
+DIAGNOSTICS_CA_BUNDLE = env.str("DIAGNOSTICS_CA_BUNDLE", default="")
 # Fernet key that encrypts a customer's key secret on its way to a worker.
 # Derived from SECRET_KEY when not given, so a single-node install needs nothing more.
 DIAGNOSTICS_FERNET_KEY = env.str("DIAGNOSTICS_FERNET_KEY", default="")

@@ -51,9 +51,14 @@ class RunContext:
     customer_request: str = ""  # e.g. "GET /api/v3/brokerage/accounts" the customer meant
     customer_time: int | None = None  # epoch seconds the agent entered for the customer
     public_key_pem: str = ""
+    key_allowed_ips: list[str] = field(default_factory=list)  # the key's IP allowlist, if known
+    customer_ip: str = ""  # the customer's egress IP, if known
     credentials: Credentials | None = None
     deadline: float | None = None  # time.monotonic() by which every check must be done
     long_run: bool = False
+    # Optional knobs: server_time (epoch, for jwt.inspect), jwt_use ("rest"|"ws"), jwt_host,
+    # ws_seconds, level2, ws_user_reproduce ("no_jwt"|"expired_jwt"), ws_refresh_every,
+    # rate_probe_calls, page_limit, max_pages.
     options: dict[str, Any] = field(default_factory=dict)
 
     def seconds_left(self, default: float = 10.0) -> float:
