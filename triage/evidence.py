@@ -94,7 +94,8 @@ def parse_evidence(raw: str, kind: str | None = None, max_bytes: int = DEFAULT_M
 
 
 def _detect(raw: str) -> str:
-    first = next((ln for ln in raw.split("\n") if ln.strip()), "").strip()
+    lines = (ln.strip() for ln in raw.split("\n"))
+    first = next((ln for ln in lines if ln and not ln.startswith("*")), "")
     stripped = _CURL_PREFIX.sub("", first) if first[:1] in "<>*" else first
     if _REQUEST_LINE.match(stripped) or _STATUS_LINE.match(stripped):
         return "rest"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from triage.evidence import DEFAULT_MAX_BYTES, EvidenceError, parse_evidence
 from triage.models import (
@@ -64,7 +65,7 @@ def case_add_checklists(*, case: Case, templates, by=None) -> list[CaseChecklist
         if version is None:
             continue
         rows = [CaseChecklistItem(case=case, item=item) for item in version.items.all()]
-        created += CaseChecklistItem.objects.bulk_create(rows)
+        created += bulk_create_with_history(rows, CaseChecklistItem)
         if by is not None:
             timeline_add(
                 case=case,
