@@ -117,13 +117,17 @@ class Market:
         return changes
 
     def take(self, product_id: str, side: str, base_size: Decimal | None = None,
-             quote_budget: Decimal | None = None) -> list[tuple[Decimal, Decimal]]:
-        """Walk the book for a market order; returns [(price, size)] consumed (book restocks)."""
+             quote_budget: Decimal | None = None, limit_price: Decimal | None = None,
+             record: bool = True) -> list[tuple[Decimal, Decimal]]:
+        """Walk the book for a taker order; returns [(price, size)] consumed (book restocks)."""
         book = self.books[product_id]
         levels = book.sorted_asks() if side == "BUY" else book.sorted_bids()
         increment = book.product.base_increment
         executions = []
         for price, size in levels:
+            if limit_price is not None and (
+                    price > limit_price if side == "BUY" else price < limit_price):
+                break
             if base_size is not None:
                 if base_size <= 0:
                     break
@@ -136,7 +140,7 @@ class Market:
                 quote_budget -= take * price
             if take > 0:
                 executions.append((price, take))
-        for price, take in executions:
+        for price, take in executions if record else []:
             self._trade(book.product, time.time(), price=price, size=take,
                         maker_side="SELL" if side == "BUY" else "BUY")
         return executions

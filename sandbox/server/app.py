@@ -36,6 +36,7 @@ from sandbox.server.responses import (
 )
 from sandbox.server.routing import REST_PREFIX, STATE
 from sandbox.server.state import SandboxState
+from sandbox.server.ws_hub import Hub
 
 log = logging.getLogger("sandbox")
 @web.middleware
@@ -132,6 +133,16 @@ def _with_rate_headers(response, state, key, request, remaining):
 def build_app(state: SandboxState) -> web.Application:
     app = web.Application(middlewares=[edge, control.control_guard, gate])
     app[STATE] = state
+    state.hub = Hub(state)
+
+    async def start_feed(_app):
+        state.hub.start()
+
+    async def stop_feed(_app):
+        await state.hub.stop()
+
+    app.on_startup.append(start_feed)
+    app.on_cleanup.append(stop_feed)
     rest_accounts.register(app, REST_PREFIX)
     rest_products.register(app, REST_PREFIX)
     rest_orders.register(app, REST_PREFIX)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import Counter
@@ -36,7 +35,7 @@ class SandboxState:
     faults: FaultBook = field(default_factory=FaultBook)
     counters: Counter = field(default_factory=Counter)
     started_at: float = field(default_factory=time.time)
-    listeners: set = field(default_factory=set)
+    hub: object = None  # the WebSocket hub, set when the app is built
     info: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -65,8 +64,5 @@ class SandboxState:
 
     # -- order events for the user channel ---------------------------------------------------
     def publish_order(self, order) -> None:
-        for queue in list(self.listeners):
-            try:
-                queue.put_nowait(order)
-            except asyncio.QueueFull:
-                log.warning("user-channel listener queue full; dropping order event")
+        if self.hub is not None:
+            self.hub.order_changed(order)
