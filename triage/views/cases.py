@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from triage import selectors, services
@@ -30,6 +31,7 @@ TARGETABLE = {"case-header", "case-details", "checklists", "evidence-panel", "ti
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 @login_required
 def case_list(request: HtmxHttpRequest) -> HttpResponse:
     scope = "team" if request.GET.get("scope") == "team" else "mine"
@@ -48,6 +50,7 @@ def case_list(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 @login_required
 @permission_required("triage.add_case", raise_exception=True)
 def case_create(request: HtmxHttpRequest) -> HttpResponse:
@@ -103,6 +106,7 @@ def _selected_scenario(form, request) -> Scenario | None:
 
 
 @require_GET
+@vary_on_headers("HX-Request", "HX-Target")
 @login_required
 def case_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     case = get_case(pk)
