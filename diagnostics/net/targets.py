@@ -4,8 +4,8 @@ The rules, in order:
 1. Only http/https/ws/wss URLs with no user-info, no odd characters, an ASCII host name.
 2. The host (or host:port) must be in `settings.DIAGNOSTICS_ALLOWED_HOSTS`, read at call
    time; an entry without a port allows only the default port (any port for a loopback
-   entry such as the local sandbox). Numeric spellings (2130706433, 0x7f000001, 127.1, ::ffff:127.0.0.1) are different
-   host strings and so are refused before any DNS lookup.
+   entry such as the local sandbox). Numeric spellings (2130706433, 0x7f000001, 127.1,
+   ::ffff:127.0.0.1) are different host strings and so are refused before any DNS lookup.
 3. The name is resolved once. Every address must be public, unless the allow-list names
    that exact address, the host is `localhost` answering with loopback, or the host is in
    `settings.DIAGNOSTICS_PRIVATE_HOSTS` (e.g. a sandbox container name). Unspecified and

@@ -260,7 +260,8 @@ def test_refused_port_and_unresolvable_name_are_named(settings):
 
 def test_evidence_is_redacted_and_keeps_correlation_ids(settings, stub):
     settings.DIAGNOSTICS_ALLOWED_HOSTS = ["127.0.0.1"]
-    pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBogus0123456789abcdefABCDEF\n-----END EC PRIVATE KEY-----"
+    pem = ("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBogus0123456789abcdefABCDEF\n"
+           "-----END EC PRIVATE KEY-----")
     stub.json("/echo", {"echo": pem}, headers={"x-request-id": "req-123", "cf-ray": "abc-EMU"})
     token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJrIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
     result = net.request("GET", f"{stub.base_url}/echo", deadline=_deadline(),
