@@ -18,6 +18,7 @@ from escalations.exports import FORMATS
 from escalations.forms import PacketForm, ReviewForm
 from escalations.packet import PacketRefused, redaction_gate
 from escalations.workflow import WorkflowError, allowed_actions
+from triage.redaction import redact_text
 from triage.views.common import HtmxHttpRequest, get_case
 
 BUILDER = "escalations/packet_builder.html"
@@ -32,21 +33,34 @@ def _add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _preview(case, user, form) -> tuple[dict | None, str]:
+TEXT_FIELDS = ("summary", "steps_tried", "gap_reason")
+
+
+def _preview(case, user, form) -> tuple[dict, str]:
+    """The draft for the preview, built from text with secrets redacted, and any refusal."""
     data = form.cleaned_data if form.is_bound and form.is_valid() else form.initial
+    refusal = ""
+    try:
+        redaction_gate({name: data.get(name) or "" for name in TEXT_FIELDS})
+    except PacketRefused as exc:
+        refusal = str(exc)
     document = services.packet_draft(
         case=case,
         by=user,
         refs=data.get("refs") or [],
-        summary=data.get("summary") or "",
-        steps_tried=data.get("steps_tried") or "",
-        gap_reason=data.get("gap_reason") or "",
+        **{name: redact_text(data.get(name) or "") for name in TEXT_FIELDS},
     )
-    try:
-        redaction_gate(document)
-    except PacketRefused as exc:
-        return document, str(exc)
-    return document, ""
+    return document, refusal
+
+
+def _scrub(form) -> None:
+    """Never echo a secret back into a re-rendered form."""
+    if form.is_bound:
+        data = form.data.copy()
+        for name in TEXT_FIELDS:
+            if name in data:
+                data[name] = redact_text(data[name])
+        form.data = data
 
 
 @never_cache
@@ -84,6 +98,7 @@ def packet_builder(request: HtmxHttpRequest, case_pk: int) -> HttpResponse:
     else:
         form = PacketForm(initial=initial, candidates=candidates)
     document, refused = _preview(case, request.user, form)
+    _scrub(form)
     context = {
         "case": case,
         "form": form,
