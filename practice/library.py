@@ -146,12 +146,14 @@ SCENARIOS: list[dict] = [
         ),
         "setup": {"key": {"permissions": ["view", "trade"], "allowed_ips": ["203.0.113.7"]}},
         "diagnostic_checks": ["key.permissions"],
-        "expected_codes": ["KEY_IP_NOT_ALLOWED"],
+        "expected_codes": ["KEY_UNAUTHORIZED"],
         "expected_decision": "resolve",
         "teaching_notes": (
-            "The key has an IP allowlist holding only the office address. Calls from anywhere "
-            "else are refused even with a perfect token. Advise adding the VM's egress IP or "
-            "opting out of allowlisting."
+            "A freshly signed token is refused with a bare 401, exactly as for a revoked key: "
+            "the API does not say why. The ticket does: same key, works from one place only. "
+            "The key has an IP allowlist holding only the office address, so calls from "
+            "anywhere else are refused even with a perfect token. Advise adding the VM's "
+            "egress IP to the allowlist or opting out of allowlisting."
         ),
     },
     {

@@ -138,7 +138,11 @@ class PracticeAttempt(models.Model):
         return f"{self.trainee} · {self.scenario.slug} · {self.get_status_display()}"
 
     def get_absolute_url(self) -> str:
-        return reverse("practice:attempt_detail", args=[self.pk])
+        if self.status == AttemptStatus.SUBMITTED:
+            return reverse("practice:attempt_scorecard", args=[self.pk])
+        if self.case_id:
+            return reverse("triage:case_detail", args=[self.case_id])
+        return reverse("practice:practice_home")
 
     @property
     def is_submitted(self) -> bool:

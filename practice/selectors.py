@@ -165,6 +165,7 @@ def dashboard_agents() -> list[AgentRow]:
     User = get_user_model()
     users = (
         User.objects.filter(practice_attempts__isnull=False)
+        .distinct()
         .annotate(
             attempts=Count("practice_attempts", distinct=True),
             submitted=Count(
@@ -196,10 +197,10 @@ def dashboard_scenarios() -> list[ScenarioRow]:
     """Per scenario: submitted attempts, average score, right decisions, most-missed codes."""
     rows = (
         PracticeScenario.objects.annotate(
-            attempts=Count("attempts", filter=Q(attempts__status=AttemptStatus.SUBMITTED)),
+            submitted=Count("attempts", filter=Q(attempts__status=AttemptStatus.SUBMITTED)),
             average=Avg("attempts__score", filter=Q(attempts__status=AttemptStatus.SUBMITTED)),
         )
-        .filter(attempts__gt=0)
+        .filter(submitted__gt=0)
         .order_by("position", "slug")
     )
     missed: dict[int, Counter] = {}
@@ -208,7 +209,7 @@ def dashboard_scenarios() -> list[ScenarioRow]:
         missed.setdefault(scenario_id, Counter()).update(breakdown.get("missed_codes", []))
         right[scenario_id] += 1 if breakdown.get("decision_correct") else 0
     return [
-        ScenarioRow(s.pk, s.title, s.attempts, s.average, right[s.pk],
+        ScenarioRow(s.pk, s.title, s.submitted, s.average, right[s.pk],
                     missed.get(s.pk, Counter()).most_common(3))
         for s in rows
     ]

@@ -12,7 +12,9 @@ def test_empty_setup_gets_defaults():
     assert setup.customer.jwt is None
 
 
-@pytest.mark.parametrize("data", [s["setup"] for s in SCENARIOS], ids=[s["slug"] for s in SCENARIOS])
+@pytest.mark.parametrize(
+    "data", [s["setup"] for s in SCENARIOS], ids=[s["slug"] for s in SCENARIOS]
+)
 def test_every_library_setup_is_valid(data):
     parse_setup(data)
 
@@ -20,7 +22,9 @@ def test_every_library_setup_is_valid(data):
 def test_customer_jwt_uri_is_built_from_its_parts():
     setup = parse_setup({"customer": {"jwt": {"path": "/api/v3/brokerage/orders/historical/fills",
                                               "query": "limit=5", "host": "api.coinbase.com"}}})
-    assert setup.customer.jwt.uri == "GET api.coinbase.com/api/v3/brokerage/orders/historical/fills?limit=5"
+    assert setup.customer.jwt.uri == (
+        "GET api.coinbase.com/api/v3/brokerage/orders/historical/fills?limit=5"
+    )
     assert parse_setup({"customer": {"jwt": {"kind": "ws"}}}).customer.jwt.uri is None
 
 
