@@ -6,26 +6,8 @@ import json
 
 import pytest
 import requests
-from coinbase.rest import RESTClient
 
 pytestmark = pytest.mark.sandbox
-
-
-@pytest.fixture
-def sdk(sandbox, monkeypatch):
-    """A factory for the official SDK's RESTClient over the sandbox's TLS port.
-
-    requests lets REQUESTS_CA_BUNDLE override `session.verify`, so both point at the CA.
-    """
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", sandbox.ca_path)
-
-    def make(key):
-        client = RESTClient(api_key=key["key_name"], api_secret=key["private_key"],
-                            base_url=sandbox.tls_host, timeout=10, rate_limit_headers=True)
-        client.session.verify = sandbox.ca_path
-        return client
-
-    return make
 
 
 def test_time_is_public_with_string_epochs_and_correlation_headers(sandbox):
@@ -43,7 +25,7 @@ def test_time_is_public_with_string_epochs_and_correlation_headers(sandbox):
 
 def test_sdk_lists_accounts_across_pages_and_reads_permissions(sandbox, sdk):
     key = sandbox.control.create_key(algorithm="ES256", permissions=["view"])
-    client = sdk(key)
+    client = sdk(key, rate_limit_headers=True)
     permissions = client.get_api_key_permissions()
     assert (permissions.can_view, permissions.can_trade) == (True, False)
     assert permissions.portfolio_uuid == key["portfolio_uuid"]
