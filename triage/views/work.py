@@ -87,7 +87,10 @@ def _too_big(request) -> bool:
 def evidence_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     case = get_case(pk)
     if _too_big(request):
+        # The body is never read, so the form stays unbound and only carries the error.
         form = EvidenceForm()
+        form.full_clean()
+        form.cleaned_data = {}
         form.add_error(None, "That paste is far too large; paste only the failing exchange.")
         return _evidence_response(request, case, form, status=422)
     form = EvidenceForm(request.POST)
