@@ -250,6 +250,10 @@ DIAGNOSTICS_RUN_DEADLINE_SECONDS = env.int("DIAGNOSTICS_RUN_DEADLINE_SECONDS", d
 DIAGNOSTICS_CREDENTIALS_TTL = env.int("DIAGNOSTICS_CREDENTIALS_TTL", default=300)
 DIAGNOSTICS_QUEUE = env.str("DIAGNOSTICS_QUEUE", default="")
 
+# Integrations: outbound webhooks retry with exponential backoff from this base.
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+
 # Escalations: incident radar thresholds, read at call time. SLA targets per scenario and
 # priority are SlaTarget rows (admin); ESCALATIONS_SLA_DEFAULTS may replace the built-in table.
 ESCALATIONS_RADAR_MIN_PREFIXES = env.int("ESCALATIONS_RADAR_MIN_PREFIXES", default=3)

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import views
+from integrations.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,4 +16,5 @@ urlpatterns = [
     path("escalations/", include("escalations.urls")),
     path("integrations/", include("integrations.urls")),
     path("practice/", include("practice.urls")),
+    path("api/", api.urls),
 ]

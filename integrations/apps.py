@@ -3,3 +3,34 @@ from django.apps import AppConfig
 
 class IntegrationsConfig(AppConfig):
     name = "integrations"
+    verbose_name = "Integrations"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from triage.models import Evidence
+        from triage.panels import register_case_panel
+
+        register_case_panel(
+            "integrations",
+            template="integrations/_case_panel.html",
+            get_context=_case_panel_context,
+            order=30,
+        )
+        post_save.connect(
+            _evidence_saved, sender=Evidence, dispatch_uid="integrations-signature-match"
+        )
+
+
+def _case_panel_context(*, request, case) -> dict:
+    from integrations.views.cases import case_panel_context
+
+    return case_panel_context(request=request, case=case)
+
+
+def _evidence_saved(sender, instance, created, **kwargs) -> None:
+    """Pasted evidence is matched against the error-signature library by a worker."""
+    if created and not kwargs.get("raw"):
+        from integrations.tasks import signature_match_evidence_task
+
+        signature_match_evidence_task.delay_on_commit(evidence_id=instance.pk)

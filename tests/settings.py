@@ -15,6 +15,8 @@ os.environ.setdefault(
     "api.coinbase.com,advanced-trade-ws.coinbase.com,advanced-trade-ws-user.coinbase.com,"
     "127.0.0.1,localhost",
 )
+# Webhook retries back off from a fraction of a second, so delivery tests stay fast.
+os.environ.setdefault("WEBHOOK_RETRY_BASE_SECONDS", "0.2")
 # One queue per test session, so a developer's running worker never steals test tasks.
 os.environ.setdefault("CELERY_TEST_QUEUE", f"test-{uuid.uuid4().hex[:8]}")
 

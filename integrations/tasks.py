@@ -1,0 +1,34 @@
+"""Celery tasks for integrations: ids in, one service call, nothing else."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="integrations.evidence_import_analyze", acks_late=True, ignore_result=True,
+             soft_time_limit=120, time_limit=150)
+def evidence_import_analyze_task(import_id: int) -> None:
+    """Analyse a large evidence import (pagination, rate limits, known errors)."""
+    from integrations.services import evidence_import_analyze
+
+    evidence_import_analyze(import_id=import_id)
+
+
+@shared_task(name="integrations.signature_match_evidence", acks_late=True, ignore_result=True,
+             soft_time_limit=30, time_limit=45)
+def signature_match_evidence_task(evidence_id: int) -> None:
+    """Match one pasted piece of evidence against the error-signature library."""
+    from integrations.signatures import signature_match_evidence
+
+    signature_match_evidence(evidence_id=evidence_id)
+
+
+@shared_task(name="integrations.webhook_delivery_send", bind=True, acks_late=True,
+             ignore_result=True, soft_time_limit=30, time_limit=45, max_retries=None)
+def webhook_delivery_send_task(self, delivery_id: int) -> None:
+    """One delivery attempt; schedules the next one with backoff while it keeps failing."""
+    from integrations.webhooks import webhook_delivery_attempt
+
+    wait = webhook_delivery_attempt(delivery_id=delivery_id)
+    if wait is not None:
+        raise self.retry(countdown=wait)
