@@ -6,6 +6,7 @@ also the strongest isolation test: a fault of one scenario showing up in another
 or remove codes there.
 """
 
+import json
 import time
 
 import pytest
@@ -54,7 +55,4 @@ def test_every_seeded_scenario_produces_its_expected_codes(worker_process, pract
                 "observed": sorted(observed),
                 "checks": [(r.check_id, r.status, r.summary) for r in rows],
             }
-    import json
-
-    print(json.dumps(problems, indent=1))
-    assert not problems, problems
+    assert not problems, json.dumps(problems, indent=1)
