@@ -169,7 +169,11 @@ def escalation_submit(
     *, case: Case, by, refs, summary: str, steps_tried: str, gap_reason: str = ""
 ) -> Packet:
     """Submit a packet: the first version opens an escalation, later ones are corrections."""
-    case = Case.objects.select_for_update().select_related("scenario", "assignee").get(pk=case.pk)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("scenario", "assignee")
+        .get(pk=case.pk)
+    )
     escalation = (
         Escalation.objects.select_for_update().filter(case=case).exclude(status=S.RESOLVED).first()
     )
@@ -248,7 +252,11 @@ def escalation_review(*, escalation: Escalation, by, action: str, comment: str =
     """A lead acknowledges, requests information, forwards or resolves; all rules in workflow."""
     if not by.has_perm("triage.review_escalation"):
         raise PermissionError("Only team leads review escalations.")
-    locked = Escalation.objects.select_for_update().select_related("case").get(pk=escalation.pk)
+    locked = (
+        Escalation.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .get(pk=escalation.pk)
+    )
     step = action_check(status=locked.status, name=action, comment=comment)
     previous = locked.status
     now = timezone.now()

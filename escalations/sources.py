@@ -133,7 +133,10 @@ def check_run_sources(rows, sources: CaseSources) -> None:
         )
         endpoint = run.ws_user_url if check.check_id == "ws.user" else run.ws_market_url
         details = check.details or {}
+        issued = details.get("jwt_issued")
         stamp = details.get("jwt_issued_at") or details.get("issued_at")
+        if not stamp and isinstance(issued, list) and issued and isinstance(issued[0], dict):
+            stamp = issued[0].get("iat") or issued[0].get("nbf")
         if stamp and not sources.jwt_issued_at:
             sources.jwt_issued_at = (
                 iso_utc(datetime.fromtimestamp(stamp, tz=UTC))
@@ -162,6 +165,8 @@ def check_run_sources(rows, sources: CaseSources) -> None:
                     )
                 )
                 continue
+            if str(item.get("url", "")).startswith(("ws://", "wss://")):
+                continue  # a WebSocket handshake: its endpoint is already the run's URL
             sources.exchanges.append(
                 Candidate(
                     ref,
