@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security.http import HttpAuthBase
@@ -91,7 +91,7 @@ def _need(request, scope: str) -> None:
 
 
 NOT_FOUND = {404: s.ErrorsOut}
-COMMON = {401: s.ErrorsOut, 403: s.ErrorsOut, 422: s.ErrorsOut}
+COMMON = {400: s.ErrorsOut, 401: s.ErrorsOut, 403: s.ErrorsOut, 422: s.ErrorsOut}
 
 
 @api.post("/cases", response={201: s.CaseOut, **COMMON}, tags=["cases"],
@@ -99,7 +99,7 @@ COMMON = {401: s.ErrorsOut, 403: s.ErrorsOut, 422: s.ErrorsOut}
 def case_create(request, payload: s.CaseCreateIn):
     _need(request, Scope.CASES_WRITE)
     case = api_services.api_case_create(data=payload, token=request.auth)
-    return 201, api_services.case_out(case=case, request=request)
+    return Status(201, api_services.case_out(case=case, request=request))
 
 
 @api.get("/cases/{reference}", response={200: s.CaseOut, **COMMON, **NOT_FOUND},
@@ -107,7 +107,7 @@ def case_create(request, payload: s.CaseCreateIn):
 def case_read(request, reference: str):
     _need(request, Scope.CASES_READ)
     case = api_services.case_for_api(reference=reference)
-    return 200, api_services.case_out(case=case, request=request)
+    return Status(200, api_services.case_out(case=case, request=request))
 
 
 @api.post("/cases/{reference}/evidence", response={201: s.EvidenceOut, **COMMON, **NOT_FOUND},
@@ -115,7 +115,8 @@ def case_read(request, reference: str):
 def evidence_create(request, reference: str, payload: s.EvidenceIn):
     _need(request, Scope.EVIDENCE_WRITE)
     case = api_services.case_for_api(reference=reference)
-    return 201, api_services.api_evidence_add(case=case, data=payload, token=request.auth)
+    evidence = api_services.api_evidence_add(case=case, data=payload, token=request.auth)
+    return Status(201, evidence)
 
 
 @api.get("/cases/{reference}/packets", response={200: list[s.PacketSummaryOut], **COMMON,
@@ -124,11 +125,11 @@ def evidence_create(request, reference: str, payload: s.EvidenceIn):
 def packet_list(request, reference: str):
     _need(request, Scope.PACKETS_READ)
     case = api_services.case_for_api(reference=reference)
-    return 200, api_services.packet_summaries(case=case)
+    return Status(200, api_services.packet_summaries(case=case))
 
 
 @api.get("/packets/{packet_id}", response={200: s.PacketOut, **COMMON, **NOT_FOUND},
          tags=["escalations"], summary="Fetch one escalation packet")
 def packet_read(request, packet_id: int):
     _need(request, Scope.PACKETS_READ)
-    return 200, api_services.packet_get(packet_id=packet_id)
+    return Status(200, api_services.packet_get(packet_id=packet_id))
