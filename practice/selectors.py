@@ -85,6 +85,19 @@ def _covered_keys(*, attempt: PracticeAttempt) -> set[tuple[str, str]]:
     return set(rows.values_list("item__version__template__slug", "item__key"))
 
 
+def case_latest_packet_meter(*, case_id: int) -> dict | None:
+    """The completeness meter of the newest packet built with the Escalate button, if any."""
+    from escalations.models import Packet
+
+    document = (
+        Packet.objects.filter(escalation__case_id=case_id)
+        .order_by("-created_at", "-pk")
+        .values_list("document", flat=True)
+        .first()
+    )
+    return document.get("completeness") if document else None
+
+
 def attempt_score_input(
     *, attempt: PracticeAttempt, summary: str = "", steps_tried: str = ""
 ) -> tuple[ScoreInput, dict | None]:
@@ -98,11 +111,12 @@ def attempt_score_input(
     collect_items: list[str] = []
     collect_missing: list[str] = []
     if scenario.expected_decision == Decision.ESCALATE and attempt.case_id:
-        document = practice_packet(
-            case=attempt.case, summary=summary, steps_tried=steps_tried,
-            by=attempt.trainee.get_username(),
-        )
-        meter = document["completeness"]
+        meter = case_latest_packet_meter(case_id=attempt.case_id)
+        if meter is None:
+            meter = practice_packet(
+                case=attempt.case, summary=summary, steps_tried=steps_tried,
+                by=attempt.trainee,
+            )["completeness"]
         required = [i for i in meter["items"] if i["state"] != "not_applicable"]
         collect_items = [i["label"] for i in required]
         collect_missing = list(meter["missing"])

@@ -126,3 +126,32 @@ def test_escalation_is_scored_on_the_packet_collect_list(practice_sandbox, agent
     assert "Portfolio ID" in parts["packet"]["missed"]
     assert parts["packet"]["points"] < parts["packet"]["max_points"]
     assert submitted.score_breakdown["packet_meter"]["missing"]
+
+
+def test_escalation_scores_the_packet_built_with_the_escalate_button(practice_sandbox, agent):
+    from escalations.models import Escalation
+    from escalations.selectors import QueueFilters, escalation_queue
+    from escalations.services import escalation_submit
+    from triage.models import EscalationCriterion
+    from triage.services import case_update
+
+    attempt = attempt_begin(scenario=scenario("keys-valid-tokens-escalate"), trainee=agent)
+    case_update(case=attempt.case, by=agent, key_prefix=attempt.sandbox_key_name,
+                portfolio_id=attempt.case_portfolio_id, product_id="BTC-USD")
+    escalation_submit(case=attempt.case, by=agent, refs=[], summary="Valid tokens refused.",
+                      steps_tried="Checked the token and the key.", gap_reason="Practice")
+    packet_missing = Escalation.objects.get(case=attempt.case).packets.get().document[
+        "completeness"]["missing"]
+    submitted = attempt_submit(
+        attempt=attempt, by=agent, decision="escalate",
+        criterion=EscalationCriterion.objects.get(key="auth_failures_valid_tokens"),
+        identified_codes=["KEY_UNAUTHORIZED"], note="Valid tokens refused.",
+    )
+    parts = {p["key"]: p for p in submitted.score_breakdown["parts"]}
+    assert parts["packet"]["missed"] == packet_missing
+    assert "Portfolio ID" not in packet_missing and "Product pair" not in packet_missing
+    # The practice escalation never reaches the leads' queue.
+    from django.utils import timezone
+
+    assert not escalation_queue(filters=QueueFilters(), now=timezone.now()).exists()
+    assert submitted.case.status == Case.Status.RESOLVED
