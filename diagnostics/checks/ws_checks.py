@@ -156,6 +156,15 @@ class Stream:
         }
 
 
+def _await_ack(stream: Stream, ctx: RunContext) -> None:
+    """Past the observation window, keep waiting for a late acknowledgement up to the
+    acknowledgement timeout (the server's own 5-second subscribe deadline)."""
+    if stream.ack is None and not stream.errors and stream.close is None:
+        timeout = float(ctx.options.get("ws_ack_timeout") or ACK_TIMEOUT_S)
+        limit = min(stream.opened_at + timeout, time.monotonic() + ctx.seconds_left(timeout))
+        stream.read_until(limit, stop=lambda: stream.ack is not None)
+
+
 def _handshake_evidence(url: str, opened: WsOpen) -> Exchange:
     return Exchange(method="GET", url=url, request_headers={"Upgrade": "websocket"},
                     status=opened.status, response_headers=opened.response_headers,
@@ -203,14 +212,21 @@ def ws_market(ctx: RunContext) -> CheckResult:
                 message["jwt"] = jwt_tools.build_jwt(ctx.credentials.key_name, "",
                                                      private_key=key)
             stream.send(message)
-        end = time.monotonic() + window
-        stream.read_until(max(end, time.monotonic() + min(ACK_TIMEOUT_S, window)))
+        stream.read_until(time.monotonic() + window)
+        _await_ack(stream, ctx)
         stream.finish(heartbeats=True)
     except ConnectionClosed:
         stream.codes.append("WS_DISCONNECTED")
     finally:
         opened.connection.close()
     evidence += log.frames
+    if "WS_ERROR" in stream.codes and any("failed to subscribe" in e.lower()
+                                          for e in stream.errors):
+        # Valid channels on the market endpoint: the product is unknown, or this is the
+        # user endpoint, which serves no market channels.
+        user_endpoint = "user" in ctx.ws_market_url.rsplit("/", 1)[-1] or \
+            "ws-user" in ctx.ws_market_url
+        stream.codes.append("HOST_WRONG" if user_endpoint else "PRODUCT_UNKNOWN")
     facts = stream.facts()
     facts.update(url=ctx.ws_market_url, authenticated=key is not None,
                  channels=[c for c, _ in channels], sample=stream.events[:3])
@@ -278,6 +294,7 @@ def ws_user(ctx: RunContext) -> CheckResult:
                 next_refresh = time.monotonic() + refresh_every
             elif time.monotonic() >= next_refresh:
                 next_refresh = end
+        _await_ack(stream, ctx)
         stream.finish(heartbeats=not stream.errors)
     except ConnectionClosed:
         stream.codes.append("WS_DISCONNECTED")

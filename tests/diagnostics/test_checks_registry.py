@@ -1,0 +1,104 @@
+"""The registry, run_check's guarantees, and the finding-code table."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from diagnostics import codes
+from diagnostics.checks import CHECK_ORDER, CHECKS, Credentials, RunContext, Status, run_check
+from diagnostics.checks.base import CheckSpec
+from tests.diagnostics.test_checks_jwt import ec_pem
+
+ISSUE_CODES = """JWT_MALFORMED JWT_BAD_ALG JWT_MISSING_KID JWT_KID_SUB_MISMATCH JWT_MISSING_NONCE
+JWT_BAD_ISS JWT_EXPIRED JWT_NOT_YET_VALID JWT_LIFETIME_TOO_LONG JWT_URI_MISSING JWT_URI_MALFORMED
+JWT_URI_WRONG_HOST JWT_URI_HAS_QUERY JWT_URI_MISMATCH JWT_SIGNATURE_INVALID CLOCK_SKEW
+KEY_FORMAT_ESCAPED_NEWLINES KEY_FORMAT_WRONG_TYPE KEY_FORMAT_LEGACY_SECRET KEY_UNAUTHORIZED
+KEY_MISSING_SCOPE KEY_IP_NOT_ALLOWED PORTFOLIO_MISMATCH HOST_WRONG DNS_FAILED TCP_FAILED TLS_FAILED
+INSUFFICIENT_AVAILABLE FUNDS_ON_HOLD PAGINATION_INCONSISTENT RATE_LIMITED WS_SUBSCRIBE_TIMEOUT
+WS_AUTH_FAILED WS_RATE_LIMITED WS_SEQUENCE_GAP WS_HEARTBEAT_GAP WS_DISCONNECTED
+PRODUCT_UNKNOWN""".split()
+
+
+def test_every_check_is_registered_on_import():
+    assert CHECK_ORDER == [
+        "jwt.inspect", "jwt.clock_skew", "key.format", "key.permissions", "reach.rest",
+        "reach.ws_market", "reach.ws_user", "balances", "orders.history", "rate_limit",
+        "ws.market", "ws.user",
+    ]
+    assert set(CHECK_ORDER) <= set(CHECKS)
+    for check_id in CHECK_ORDER:
+        assert CHECKS[check_id].title and CHECKS[check_id].description
+
+
+def test_every_issue_code_is_in_the_table_with_text():
+    assert set(ISSUE_CODES) <= set(codes.CODES)
+    for entry in codes.CODES.values():
+        assert re.fullmatch(r"[A-Z][A-Z0-9_]+", entry.code)
+        assert entry.title and entry.meaning and entry.advice
+
+
+def test_docs_table_is_in_step_with_the_code_table():
+    assert codes.DOCS_PATH.read_text(encoding="utf-8") == codes.markdown_table()
+
+
+def test_every_code_a_check_can_emit_is_documented():
+    source = "".join(p.read_text() for p in (codes.DOCS_PATH.parent.parent / "diagnostics"
+                                              / "checks").glob("*.py"))
+    source += (codes.DOCS_PATH.parent.parent / "diagnostics" / "net" / "targets.py").read_text()
+    source += (codes.DOCS_PATH.parent.parent / "diagnostics" / "net" / "ws.py").read_text()
+    emitted = set(re.findall(r'"((?:JWT|KEY|WS|HOST|DNS|TCP|TLS|HTTP|CLOCK|RATE|SERVER|CHECK|'
+                             r'PORTFOLIO|PRODUCT|INSUFFICIENT|FUNDS|PAGINATION)_[A-Z_]+)"',
+                             source)) - {"CHECK_ORDER"}
+    assert emitted
+    assert emitted <= set(codes.CODES), emitted - set(codes.CODES)
+
+
+def test_advice_for_joins_distinct_advice():
+    text = codes.advice_for(["JWT_EXPIRED", "JWT_EXPIRED", "CLOCK_SKEW"])
+    assert text.count("NTP") == 1 and "fresh token" in text
+    assert codes.describe("NOT_A_CODE").title == "NOT_A_CODE"
+
+
+@pytest.fixture
+def crashing_check():
+    def crash(ctx):
+        raise RuntimeError(f"exploded holding {ctx.credentials.key_secret}")
+
+    CHECKS["testing.crash_inline"] = CheckSpec("testing.crash_inline", "Crash", crash)
+    yield "testing.crash_inline"
+    del CHECKS["testing.crash_inline"]
+
+
+def test_a_crash_becomes_a_redacted_error_result(crashing_check, caplog):
+    secret = ec_pem()
+    ctx = RunContext(rest_base="", ws_market_url="", ws_user_url="",
+                     credentials=Credentials("organizations/o/apiKeys/k", secret))
+    result = run_check(crashing_check, ctx)
+    assert result.status == Status.ERROR
+    assert result.codes == ["CHECK_CRASHED"]
+    assert "RuntimeError" in result.summary
+    body = secret.strip().splitlines()[1]
+    assert body not in result.summary and body not in caplog.text
+    assert result.duration_ms >= 0
+
+
+def test_unknown_check_is_an_error_not_an_exception():
+    ctx = RunContext(rest_base="", ws_market_url="", ws_user_url="")
+    result = run_check("no.such.check", ctx)
+    assert result.status == Status.ERROR
+
+
+def test_run_check_times_the_check_and_marks_an_overrun():
+    ctx = RunContext(rest_base="", ws_market_url="", ws_user_url="", customer_jwt="x.y.z",
+                     deadline=time.monotonic() - 5, options={"server_time": 0})
+    result = run_check("jwt.inspect", ctx)
+    assert result.duration_ms > 0
+    assert "CHECK_TIMEOUT" in result.codes
+
+
+def test_credentials_repr_hides_the_secret():
+    creds = Credentials("organizations/o/apiKeys/k", "super-secret-value")
+    assert "super-secret-value" not in repr(creds) and "super-secret-value" not in str(creds)
