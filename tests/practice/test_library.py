@@ -56,3 +56,35 @@ def test_fail_expected_codes_must_be_a_non_empty_list_of_strings():
     scenario.expected_codes = "JWT_EXPIRED"
     with pytest.raises(ValidationError):
         scenario.full_clean()
+
+
+def test_leads_may_edit_the_library_and_agents_may_not(lead, agent):
+    assert lead.has_perm("practice.change_practicescenario")
+    assert lead.has_perm("practice.add_practicescenario")
+    assert not agent.has_perm("practice.change_practicescenario")
+
+
+def test_admin_edit_form_reports_a_bad_setup_next_to_the_field(client):
+    from django.contrib.auth.models import User
+
+    admin = User.objects.create_superuser("root", password="pw-root-123!")
+    client.force_login(admin)
+    scenario = PracticeScenario.objects.get(slug="funds-on-hold")
+    url = f"/admin/practice/practicescenario/{scenario.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update({
+        "scenario": scenario.scenario_id,
+        "checklists": [c.pk for c in scenario.checklists.all()],
+        "setup": '{"balances": {"USD": "lots"}}',
+        "diagnostic_checks": '["balances"]',
+        "expected_codes": '["FUNDS_ON_HOLD"]',
+        "escalation_criterion": "",
+    })
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "balances.USD" in response.content.decode()
+    scenario.refresh_from_db()
+    assert scenario.setup["balances"]["USD"] == "1000"

@@ -141,3 +141,32 @@ def test_dashboard_shows_scores_and_most_missed(lead_client, agent, practice_san
     assert "agent1" in content
     assert "JWT_BAD_ISS</code> — missed 1 time" in content
     assert scenario("keys-old-issuer").title in content
+
+
+def _submitted_attempts(trainee, n):
+    from django.utils import timezone
+
+    for i in range(n):
+        attempt = attempt_assign(scenario=scenario("keys-old-issuer"), trainee=trainee)
+        PracticeAttempt.objects.filter(pk=attempt.pk).update(
+            status=AttemptStatus.SUBMITTED, score=50 + i, submitted_at=timezone.now(),
+            score_breakdown={"missed_codes": ["JWT_BAD_ISS"], "decision_correct": True},
+        )
+
+
+def test_dashboard_and_practice_page_query_counts_do_not_grow(client, lead, agent, other_agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url, user):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx)
+
+    dashboard, home = reverse("practice:practice_dashboard"), reverse("practice:practice_home")
+    _submitted_attempts(agent, 1)
+    before = count(dashboard, lead), count(home, agent)
+    _submitted_attempts(agent, 4)
+    _submitted_attempts(other_agent, 3)
+    assert (count(dashboard, lead), count(home, agent)) == before
