@@ -7,7 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from practice import selectors, services
@@ -156,7 +158,8 @@ def attempt_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, _errors(exc))
             else:
-                return redirect("practice:attempt_scorecard", pk=attempt.pk)
+                url = reverse("practice:attempt_scorecard", args=[attempt.pk])
+                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
         status = 422
     template = "practice/attempt_submit.html"
     if request.htmx:

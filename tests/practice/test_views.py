@@ -170,3 +170,18 @@ def test_dashboard_and_practice_page_query_counts_do_not_grow(client, lead, agen
     _submitted_attempts(agent, 4)
     _submitted_attempts(other_agent, 3)
     assert (count(dashboard, lead), count(home, agent)) == before
+
+
+@pytest.mark.sandbox
+def test_submit_with_htmx_redirects_the_browser_to_the_scorecard(agent_client, agent,
+                                                                  practice_sandbox):
+    attempt = attempt_begin(scenario=scenario("keys-old-issuer"), trainee=agent)
+    response = agent_client.post(
+        reverse("practice:attempt_submit", args=[attempt.pk]),
+        {"decision": "resolve", "identified_codes": ["JWT_BAD_ISS"], "note": "Use iss=cdp."},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("practice:attempt_scorecard", args=[attempt.pk])
+    page = agent_client.get(response["HX-Redirect"])
+    assert b"right call" in page.content
