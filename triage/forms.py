@@ -79,7 +79,8 @@ class CaseCreateForm(KeyPrefixMixin, forms.ModelForm):
         self.fields["scenario"].queryset = Scenario.objects.all()
         self.fields["scenario"].empty_label = None
         self.fields["assignee"].queryset = staff_users()
-        self.fields["assignee"].help_text = "Leave empty to take the case yourself."
+        self.fields["assignee"].empty_label = "Me"
+        self.fields["assignee"].help_text = "Who works the case; you by default."
         self.fields["product_id"].widget.attrs["placeholder"] = "BTC-USD"
 
     def clean_product_id(self):
@@ -147,4 +148,6 @@ class NoteForm(forms.Form):
 
 
 class AddChecklistForm(forms.Form):
-    template = forms.ModelChoiceField(queryset=ChecklistTemplate.objects.all(), label="Checklist")
+    template = forms.ModelChoiceField(
+        queryset=ChecklistTemplate.objects.all(), label="Checklist", empty_label="Choose…"
+    )
