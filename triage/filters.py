@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 
 from triage.forms import staff_users
@@ -7,7 +8,11 @@ from triage.models import Case, Evidence, Scenario
 
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        method="search", label="Search", help_text="Reference, key prefix, ticket or correlation id"
+        method="search",
+        label="Search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "CASE-000123, key prefix, ticket, request id"}
+        ),
     )
     status = django_filters.ChoiceFilter(choices=Case.Status.choices, empty_label="Any status")
     scenario = django_filters.ModelChoiceFilter(

@@ -1,3 +1,5 @@
+import json
+
 from django import template
 from django.template.loader import render_to_string
 
@@ -23,3 +25,9 @@ def state_class(state: str) -> str:
     return {"pass": "status-pass", "fail": "status-fail", "na": "status-skipped"}.get(
         state, "status-pending"
     )
+
+
+@register.filter
+def pretty_json(value) -> str:
+    """Indented JSON for display (autoescaped by the template)."""
+    return json.dumps(value, indent=2, ensure_ascii=False)

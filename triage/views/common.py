@@ -38,7 +38,6 @@ def get_case(pk: int) -> Case:
 
 def case_context(request: HttpRequest, case: Case, **overrides) -> dict:
     """Everything the case page and its partials read."""
-    missing = list(selectors.case_missing_checklists(case=case))
     add_form = AddChecklistForm()
     add_form.fields["template"].queryset = selectors.case_missing_checklists(case=case)
     context = {
@@ -50,7 +49,6 @@ def case_context(request: HttpRequest, case: Case, **overrides) -> dict:
         "evidence_form": EvidenceForm(),
         "note_form": NoteForm(),
         "add_checklist_form": add_form,
-        "missing_checklists": missing,
         "transitions": [Case.Status(s) for s in case.allowed_transitions],
         "panels": case_panels(request=request, case=case),
     }
