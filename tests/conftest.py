@@ -11,6 +11,15 @@ pytest_plugins = [
 
 
 @pytest.fixture(autouse=True)
+def _restore_seeded_data(django_db_serialized_rollback):
+    """Tests on a transactional database get the migrations' seeded rows back afterwards.
+
+    Flushing after a transactional test would otherwise drop the groups, checklists,
+    scenarios and signatures that data migrations create, breaking later tests.
+    """
+
+
+@pytest.fixture(autouse=True)
 def _media_and_mail(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
