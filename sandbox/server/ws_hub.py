@@ -22,6 +22,7 @@ from sandbox.world import ts
 log = logging.getLogger("sandbox")
 QUEUE_LIMIT = 50_000
 FEED_TICK_S = 0.02
+DROP_PAUSE_S = 0.3
 
 
 class Connection:
@@ -94,8 +95,12 @@ class Connection:
                 await ws.send_str(text)
                 self.sent += 1
                 if faults.ws_drop_after and self.sent >= faults.ws_drop_after:
-                    log.info("ws drop fault after %s messages ip=%s", self.sent, self.remote)
+                    # Nothing more is sent; a moment later the TCP link is cut without a
+                    # close frame, so a client blocked in recv() sees an abnormal closure.
                     self.closed = True
+                    await asyncio.sleep(DROP_PAUSE_S)
+                    log.info("ws drop fault after %s messages ip=%s key=%s", self.sent, self.remote,
+                             self.key.name if self.key else "-")
                     transport = self.request.transport
                     if transport is not None:
                         transport.abort()

@@ -89,3 +89,16 @@ def test_set_balances_shows_in_accounts(sandbox):
     accounts = sandbox.control.rest(key, "GET", "/accounts", params={"limit": 250}).json()
     balances = {a["currency"]: a["available_balance"]["value"] for a in accounts["accounts"]}
     assert balances["USD"] == "1234.5" and balances["SOL"] == "3"
+
+
+def test_demo_keys_file_is_private_and_its_keys_work(sandbox):
+    path = sandbox.log_path.parent / "demo-keys.json"
+    assert path.stat().st_mode & 0o777 == 0o600
+    demo = {k["nickname"]: k for k in json.loads(path.read_text())["keys"]}
+    assert set(demo) == {"demo-view-only", "demo-trading", "demo-ip-restricted", "demo-eddsa"}
+    control = sandbox.control
+    assert control.rest(demo["demo-eddsa"], "GET", "/key_permissions").json()["can_transfer"]
+    assert control.rest(demo["demo-view-only"], "POST", "/orders", body={}).status_code == 403
+    assert control.rest(demo["demo-ip-restricted"], "GET", "/accounts").status_code == 401
+    history = control.rest(demo["demo-trading"], "GET", "/orders/historical/batch").json()
+    assert history["has_next"] is True and len(history["orders"]) == 100
