@@ -258,3 +258,5 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 # priority are SlaTarget rows (admin); ESCALATIONS_SLA_DEFAULTS may replace the built-in table.
 ESCALATIONS_RADAR_MIN_PREFIXES = env.int("ESCALATIONS_RADAR_MIN_PREFIXES", default=3)
 ESCALATIONS_RADAR_WINDOW_MINUTES = env.int("ESCALATIONS_RADAR_WINDOW_MINUTES", default=30)
+# Seconds a worker waits for a lost pool process's result before reporting it lost.
+CELERY_WORKER_LOST_WAIT = env.float("CELERY_WORKER_LOST_WAIT", default=10.0)
