@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
-from django_htmx.middleware import HtmxDetails
 
 from practice import selectors, services
 from practice.customer import displayable
@@ -18,10 +17,7 @@ from practice.forms import AssignForm, DiagnoseForm, SubmitForm
 from practice.models import AttemptStatus, PracticeAttempt, PracticeScenario
 from practice.provision import ProvisionError
 from triage.roles import is_lead
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
+from triage.views.common import HtmxHttpRequest
 
 
 def _attempt(request: HttpRequest, pk: int) -> PracticeAttempt:

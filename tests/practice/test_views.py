@@ -185,3 +185,15 @@ def test_submit_with_htmx_redirects_the_browser_to_the_scorecard(agent_client, a
     assert response["HX-Redirect"] == reverse("practice:attempt_scorecard", args=[attempt.pk])
     page = agent_client.get(response["HX-Redirect"])
     assert b"right call" in page.content
+
+
+@pytest.mark.sandbox
+def test_agent_starts_an_assigned_scenario(client, lead, agent, practice_sandbox):
+    attempt = attempt_assign(scenario=scenario("funds-on-hold"), trainee=agent, assigned_by=lead)
+    client.force_login(agent)
+    response = client.post(reverse("practice:attempt_start", args=[attempt.pk]))
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.ACTIVE
+    assert response.url == attempt.case.get_absolute_url()
+    again = client.post(reverse("practice:attempt_start", args=[attempt.pk]), follow=True)
+    assert b"already been started" in again.content
