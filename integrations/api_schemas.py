@@ -27,6 +27,14 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _no_nul(value):
+    """Text with NUL characters cannot be stored; refuse it with a clear message."""
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(item, str) and "\x00" in item for item in items):
+        raise ValueError("Must not contain NUL (\\x00) characters; send text, not binary data.")
+    return value
+
+
 class CaseCreateIn(Schema):
     ticket_reference: str = Field(min_length=1, max_length=120,
                                   description="The help desk's ticket id, e.g. ZD-48121.")
@@ -42,6 +50,8 @@ class CaseCreateIn(Schema):
     product_id: str = Field("", max_length=21, description="e.g. BTC-USD")
     key_id: str = Field("", max_length=200,
                         description="API key name or id; only a short prefix is kept.")
+
+    _text_only = field_validator("*")(_no_nul)
 
     @field_validator("ticket_url")
     @classmethod
@@ -72,6 +82,8 @@ class EvidenceIn(Schema):
                       "Postman collection or a request log.")
     title: str = Field("", max_length=200)
     filename: str = Field("", max_length=200)
+
+    _text_only = field_validator("*")(_no_nul)
 
     @field_validator("text")
     @classmethod

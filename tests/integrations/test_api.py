@@ -114,7 +114,9 @@ def test_read_case_add_evidence_and_read_packets(client, escalation_case, agent)
         ({**CASE_BODY, "scenario": "nope"}, "scenario", "Unknown scenario 'nope'"),
         ({**CASE_BODY, "product_id": "btc_usd"}, "product_id", "product pair like BTC-USD"),
         ({**CASE_BODY, "evidence": ["   "]}, "evidence", "must not be blank"),
-        ({**CASE_BODY, "evidence": ["abc\x00def"]}, "evidence.0", "binary data"),
+        ({**CASE_BODY, "evidence": ["abc\x00def"]}, "evidence", "NUL"),
+        ({**CASE_BODY, "ticket_reference": "ZD\x00"}, "ticket_reference", "NUL"),
+        ({**CASE_BODY, "evidence": ["x" * 300_000]}, "evidence.0", "the limit is 256 KB"),
     ],
 )
 def test_validation_errors_name_the_field(client, body, field, message):
