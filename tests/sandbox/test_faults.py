@@ -189,7 +189,8 @@ def test_ws_heartbeat_stall(sandbox, pair):
 
 def test_run_sandbox_fault_flags(tmp_path):
     """The same faults switched on from the command line, in a sandbox of its own."""
-    server = start_sandbox(tmp_path, "--clock-offset", "120", "--server-error-burst", "1")
+    server = start_sandbox(tmp_path, "--clock-offset", "120", "--server-error-burst", "1",
+                           settings_module="tests.settings")
     try:
         url = f"{server.base_url}/api/v3/brokerage/time"
         assert requests.get(url, json={}, timeout=5).status_code == 500
