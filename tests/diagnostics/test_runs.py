@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import stat
 import time
 from datetime import timedelta
@@ -13,7 +12,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from config.celery import app
 from diagnostics import credentials as vault
 from diagnostics import services
 from diagnostics.models import CheckRun, DiagnosticRun
@@ -187,24 +185,6 @@ def test_unsigned_token_never_keeps_a_signature():
     kept = services.unsigned_token(canary.jwt)
     assert kept.count(".") == 1 and canary.signature not in kept
     assert services.unsigned_token("not a token") == ""
-
-
-def _dead_redis_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"redis://127.0.0.1:{port}/0"  # nothing listens there once the socket closes
-
-
-@pytest.fixture
-def broker_down(settings, monkeypatch):
-    """Point the broker and the credentials store at a Redis that is not running."""
-    url = _dead_redis_url()
-    settings.BROKER_MODE, settings.REDIS_URL = "redis", url
-    monkeypatch.setitem(app.conf, "broker_url", url)
-    monkeypatch.setitem(app.conf, "broker_transport_options",
-                        {"socket_connect_timeout": 1, "socket_timeout": 1})
-    return url
 
 
 def test_broker_down_with_credentials_keeps_nothing(diag_case, agent, testing_checks,
