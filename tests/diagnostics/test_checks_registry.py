@@ -95,7 +95,7 @@ def test_run_check_times_the_check_and_marks_an_overrun():
     ctx = RunContext(rest_base="", ws_market_url="", ws_user_url="", customer_jwt="x.y.z",
                      deadline=time.monotonic() - 5, options={"server_time": 0})
     result = run_check("jwt.inspect", ctx)
-    assert result.duration_ms > 0
+    assert isinstance(result.duration_ms, float) and result.duration_ms >= 0
     assert "CHECK_TIMEOUT" in result.codes
 
 
