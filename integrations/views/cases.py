@@ -99,7 +99,7 @@ def import_create(request: HtmxHttpRequest, case_pk: int) -> HttpResponse:
                 return render(request, "integrations/_import_created.html", context)
             return redirect("integrations:import_detail", case.pk, evidence_import.pk)
     if request.htmx:
-        return _panel(request, case, "import-form", import_form=form)
+        return _panel(request, case, "import-form", status=422, import_form=form)
     context = {"case": case, "import_form": form}
     return render(request, "integrations/import_form.html", context, status=422)
 
