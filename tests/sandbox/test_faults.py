@@ -12,7 +12,7 @@ from coinbase.websocket import WSClient
 from websockets.exceptions import ConnectionClosedError
 from websockets.sync.client import connect
 
-from sandbox.client import build_jwt
+from sandbox.client import SandboxError, build_jwt
 from tests.fixtures.sandbox import start_sandbox
 
 pytestmark = pytest.mark.sandbox
@@ -187,16 +187,36 @@ def test_ws_heartbeat_stall(sandbox, pair):
         assert resumed
 
 
-def test_run_sandbox_fault_flags(tmp_path):
+def test_run_sandbox_fault_flags_and_no_control(tmp_path):
     """The same faults switched on from the command line, in a sandbox of its own."""
     server = start_sandbox(tmp_path, "--clock-offset", "120", "--server-error-burst", "1",
-                           settings_module="tests.settings")
+                           "--no-control", settings_module="tests.settings")
     try:
         url = f"{server.base_url}/api/v3/brokerage/time"
         assert requests.get(url, json={}, timeout=5).status_code == 500
         epoch = int(requests.get(url, json={}, timeout=5).json()["epochSeconds"])
         assert 115 <= epoch - time.time() <= 125
-        assert server.control.state()["faults"]["global"] == {"clock_offset_s": 120.0,
-                                                              "server_error_burst": 0}
+        with pytest.raises(SandboxError) as refused:
+            server.control.state()
+        assert refused.value.status == 404
+    finally:
+        server.stop()
+
+
+def test_reset_restores_the_seeded_world(tmp_path, sandbox_server):
+    server = start_sandbox(tmp_path, settings_module="tests.settings")
+    try:
+        control = server.control
+        demo = control.state()["demo_keys"]
+        # Same seed, same demo world as the session's sandbox.
+        assert [d["key_name"] for d in demo] == [
+            d["key_name"] for d in sandbox_server.control.state()["demo_keys"]]
+        key = control.create_key(permissions=["view"])
+        control.set_faults(latency_ms=50)
+        control.reset()
+        state = control.state()
+        assert key["key_name"] not in {k["key_name"] for k in state["keys"]}
+        assert state["faults"]["global"] == {} and state["demo_keys"] == demo
+        assert control.rest(key, "GET", "/key_permissions").status_code == 401
     finally:
         server.stop()
