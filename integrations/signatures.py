@@ -123,3 +123,14 @@ def signature_match_evidence(*, evidence_id: int) -> list[SignatureMatch]:
     if evidence is None:
         return []
     return signature_hits_record(case=evidence.case, samples=samples_from_evidence(evidence))
+
+
+def signature_match_run(*, run_id: int) -> list[SignatureMatch]:
+    """Match a finished diagnostic run's captured exchanges and frames against the library."""
+    from diagnostics.models import CheckRun, DiagnosticRun
+
+    run = DiagnosticRun.objects.select_related("case").filter(pk=run_id).first()
+    if run is None:
+        return []
+    results = CheckRun.objects.filter(run=run).values("check_id", "evidence")
+    return signature_hits_record(case=run.case, samples=samples_from_check_results(run_id, results))

@@ -23,6 +23,15 @@ def signature_match_evidence_task(evidence_id: int) -> None:
     signature_match_evidence(evidence_id=evidence_id)
 
 
+@shared_task(name="integrations.signature_match_run", acks_late=True, ignore_result=True,
+             soft_time_limit=30, time_limit=45)
+def signature_match_run_task(run_id: int) -> None:
+    """Match a finished diagnostic run's captured evidence against the signature library."""
+    from integrations.signatures import signature_match_run
+
+    signature_match_run(run_id=run_id)
+
+
 @shared_task(name="integrations.webhook_delivery_send", bind=True, acks_late=True,
              ignore_result=True, soft_time_limit=30, time_limit=45, max_retries=None)
 def webhook_delivery_send_task(self, delivery_id: int) -> None:

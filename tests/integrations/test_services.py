@@ -168,3 +168,15 @@ def test_reply_templates_fill_case_facts_never_secrets(case, agent, jwt_for):
     empty = ErrorSignature.objects.get(slug="rest-order-not-found")
     with pytest.raises(ValidationError):
         reply_draft_append(case=case, by=agent, signature=empty)
+
+
+@pytest.mark.django_db
+def test_captured_diagnostics_are_matched(case, jwt_for):
+    from integrations.signatures import signature_match_run
+    from tests.fixtures.escalations import add_check_runs
+
+    rows = add_check_runs(case, token=jwt_for("5e1c7a2b-0000-0000-0000-000000000000"), runs=1)
+    matches = signature_match_run(run_id=rows[0].run_id)
+    assert [m.signature.slug for m in matches] == ["ws-authentication-failure"]
+    assert matches[0].source == f"run:{rows[0].run_id}/ws.user#1"
+    assert signature_match_run(run_id=rows[0].run_id) == []
