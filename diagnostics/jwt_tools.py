@@ -91,7 +91,10 @@ def algorithm_for(key) -> str:
 
 def rest_uri(method: str, rest_base: str, path: str) -> str:
     """The `uri` claim for a REST call: METHOD host[:port]/path, no scheme, no query."""
-    host = urlsplit(rest_base if "//" in rest_base else f"//{rest_base}").netloc
+    try:
+        host = urlsplit(rest_base if "//" in rest_base else f"//{rest_base}").netloc
+    except ValueError:
+        host = rest_base
     return f"{method.upper()} {host}{path.split('?', 1)[0]}"
 
 

@@ -31,7 +31,10 @@ def rest_url(ctx: RunContext, path: str, params: dict | None = None) -> str:
 
 def rest_host(ctx: RunContext) -> str:
     base = ctx.rest_base.strip()
-    return urlsplit(base if "://" in base else f"https://{base}").netloc.lower()
+    try:
+        return urlsplit(base if "://" in base else f"https://{base}").netloc.lower()
+    except ValueError:
+        return ""
 
 
 class RestSession:

@@ -27,7 +27,10 @@ def parse_request_line(text: str) -> tuple[str, str, str]:
         return "", "", ""
     method, target = parts[0].upper(), parts[1]
     if "://" in target:
-        split = urlsplit(target)
+        try:
+            split = urlsplit(target)
+        except ValueError:
+            return method, "", ""
         return method, split.netloc.lower(), split.path
     if not target.startswith("/"):
         host, _, path = target.partition("/")

@@ -4,6 +4,7 @@ WebSocket upgrade, each timed; a wrong host is named as such."""
 from __future__ import annotations
 
 import difflib
+import re
 import time
 from urllib.parse import urlsplit
 
@@ -37,9 +38,17 @@ KNOWN = set(EXPECTED.values())
 
 def host_problem(kind: str, url: str) -> str:
     """Why `url` is the wrong host for `kind` (rest, ws_market, ws_user), or ""."""
-    split = urlsplit(url.strip() if "://" in url else f"//{url.strip()}")
-    host = (split.hostname or "").lower().rstrip(".")
+    text = url.strip()
+    if re.match(r"(?i)^(https?|wss?)://(https?|wss?)(://|:?/)", text):
+        return "the URL carries the scheme twice (the SDK's base_url takes a bare host)"
+    try:
+        split = urlsplit(text if "://" in text else f"//{text}")
+        host = (split.hostname or "").lower().rstrip(".")
+    except ValueError:
+        return ""  # unparseable: the network layer refuses it and says why
     scheme = split.scheme.lower()
+    if kind == "rest" and split.path.strip("/"):
+        return f"the REST base carries a path ({split.path}); give the host only"
     if kind == "rest" and scheme in ("ws", "wss"):
         return "a WebSocket URL was given for REST"
     if kind != "rest" and scheme in ("http", "https"):

@@ -142,13 +142,17 @@ def parse_target(url: str, schemes: tuple[str, ...] = ("http", "https", "ws", "w
         raise TargetRefused("the URL contains spaces, control characters or backslashes")
     if not url.isascii():
         raise TargetRefused("the URL contains non-ASCII characters")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:
+        raise TargetRefused("the URL cannot be parsed") from None
     scheme = parts.scheme.lower()
     if scheme not in schemes:
         raise TargetRefused(f"scheme {scheme or '(none)'!r} is not allowed here")
     if "@" in parts.netloc:
         raise TargetRefused("user information in a URL is not allowed")
-    host = (parts.hostname or "").lower().rstrip(".")
+    host = (hostname or "").lower().rstrip(".")
     if not host:
         raise TargetRefused("the URL has no host")
     try:

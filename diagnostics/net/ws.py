@@ -10,6 +10,7 @@ claims.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +31,14 @@ from triage.redaction import redact_headers, redact_text
 MAX_MESSAGE = 10 * 1024 * 1024  # the official SDK's limit: a level2 snapshot can be large
 MAX_FRAMES_KEPT = 60
 FRAME_EXCERPT = 1500
+
+
+# websockets logs every frame at DEBUG, subscribe messages (and their JWTs) included: its
+# connections log to this logger, which never emits. Evidence frames are kept redacted instead.
+_wire_logger = logging.getLogger("diagnostics.net.ws.wire")
+_wire_logger.addHandler(logging.NullHandler())
+_wire_logger.propagate = False
+_wire_logger.setLevel(logging.CRITICAL + 1)
 
 
 class _AlreadyWrapped:
@@ -75,6 +84,7 @@ def open_websocket(url: str, *, deadline: float, user_agent: str | None = None) 
             max_size=MAX_MESSAGE,
             compression=None,
             user_agent_header=user_agent or "coinbase-triage-diagnostics/1.0",
+            logger=_wire_logger,
         )
     except InvalidStatus as exc:
         sock.close()

@@ -6,6 +6,9 @@ import re
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from diagnostics import codes
 from diagnostics.checks import CHECK_ORDER, CHECKS, Credentials, RunContext, Status, run_check
@@ -102,3 +105,31 @@ def test_run_check_times_the_check_and_marks_an_overrun():
 def test_credentials_repr_hides_the_secret():
     creds = Credentials("organizations/o/apiKeys/k", "super-secret-value")
     assert "super-secret-value" not in repr(creds) and "super-secret-value" not in str(creds)
+
+
+_URLISH = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(["https://", "wss://", "http://[", "https://https://", "api.coinbase.com",
+                     "//", "[::1]", "127.0.0.1:1", "?", "#", "@", "/api/v3/brokerage"]),
+).map(str)
+
+
+@hyp_settings(max_examples=150, deadline=None)
+@given(rest=st.lists(_URLISH, max_size=3).map("".join),
+       ws=st.lists(_URLISH, max_size=3).map("".join),
+       request_line=st.text(max_size=60), product=st.text(max_size=20))
+def test_checks_never_crash_on_hostile_targets(rest, ws, request_line, product):
+    from django.conf import settings as django_settings
+
+    original = django_settings.DIAGNOSTICS_ALLOWED_HOSTS
+    django_settings.DIAGNOSTICS_ALLOWED_HOSTS = ["api.coinbase.com"]
+    try:
+        ctx = RunContext(rest_base=rest, ws_market_url=ws, ws_user_url=ws, product_id=product,
+                         customer_jwt="eyJhbGciOiJub25lIn0.eyJ1cmkiOiJHRVQgeCJ9.",
+                         customer_request=request_line, deadline=time.monotonic() + 2,
+                         options={"server_time": 0, "jwt_use": "rest"})
+        for check_id in ("reach.rest", "reach.ws_market", "jwt.inspect", "ws.market"):
+            result = run_check(check_id, ctx)
+            assert "CHECK_CRASHED" not in result.codes, (check_id, result.summary)
+    finally:
+        django_settings.DIAGNOSTICS_ALLOWED_HOSTS = original

@@ -9,6 +9,9 @@ import threading
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from diagnostics import net
 from diagnostics.net import targets
@@ -297,3 +300,37 @@ def test_pacer_spaces_calls_in_one_bucket():
     quick = time.monotonic()
     pacer.wait("key:b", 0.05, deadline)
     assert time.monotonic() - quick < 0.04
+
+
+_PIECES = ["http://", "https://", "ws://", "wss://", "ftp://", "//", "api.coinbase.com",
+           "127.0.0.1", "localhost", "[::1]", "0x7f.1", "@", "#", "?", "\\", ":443", ":80",
+           ":8080", "/", ".", "%2e", "evil.example", "advanced-trade-ws.coinbase.com", " ",
+           "\t", "[", "]", "%00", "\u0430"]
+
+
+@hyp_settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=8).map("".join) | st.text())
+def test_parse_target_only_ever_yields_allow_listed_hosts_on_allowed_ports(url):
+    from django.conf import settings as django_settings
+
+    original = django_settings.DIAGNOSTICS_ALLOWED_HOSTS
+    django_settings.DIAGNOSTICS_ALLOWED_HOSTS = list(PROD)
+    try:
+        target = targets.parse_target(url)
+    except targets.TargetRefused:
+        return
+    finally:
+        django_settings.DIAGNOSTICS_ALLOWED_HOSTS = original
+    assert target.host in PROD
+    assert target.port == targets.DEFAULT_PORTS[target.scheme]
+    assert not any(ch in target.path for ch in " \r\n\t\\")
+
+
+def test_websocket_library_logs_nothing_even_at_debug(settings, stub, caplog):
+    import logging
+
+    settings.DIAGNOSTICS_ALLOWED_HOSTS = ["127.0.0.1"]
+    caplog.set_level(logging.DEBUG)
+    opened = net.open_websocket(f"ws://127.0.0.1:{stub.port}/nowhere", deadline=_deadline())
+    assert opened.connection is None
+    assert not [r for r in caplog.records if r.name.startswith("websockets")]
