@@ -78,6 +78,8 @@ def test_exports_validate_and_carry_the_same_facts(agent_client, escalation_case
             assert line in markdown.replace("\\|", "|"), line
             assert line in page, line
     assert agent_client.get(url("pdf")).status_code == 404
+    detail = agent_client.get(packet.get_absolute_url())
+    assert detail.status_code == 200 and packet.content_hash.encode() in detail.content
     assert list(packet.escalation.events.values_list("action", flat=True)).count("exported") == 3
 
 
