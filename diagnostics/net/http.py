@@ -129,6 +129,7 @@ def request(
                           connect=exc.report)
 
     conn = http.client.HTTPConnection(target.host, target.port)
+    conn.set_debuglevel(0)  # a global http.client debuglevel would print Authorization
     conn.sock = sock  # already connected to the validated address (and TLS-wrapped)
     status, response_headers, raw, truncated, error, code = None, {}, b"", False, "", ""
     try:

@@ -334,3 +334,18 @@ def test_websocket_library_logs_nothing_even_at_debug(settings, stub, caplog):
     opened = net.open_websocket(f"ws://127.0.0.1:{stub.port}/nowhere", deadline=_deadline())
     assert opened.connection is None
     assert not [r for r in caplog.records if r.name.startswith("websockets")]
+
+
+def test_http_client_debug_output_never_shows_the_authorization_header(
+    settings, stub, monkeypatch, capsys
+):
+    import http.client
+
+    settings.DIAGNOSTICS_ALLOWED_HOSTS = ["127.0.0.1"]
+    monkeypatch.setattr(http.client.HTTPConnection, "debuglevel", 1)
+    token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJrIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+    result = net.request("GET", f"{stub.base_url}/api/v3/brokerage/time", deadline=_deadline(),
+                         headers={"Authorization": f"Bearer {token}"})
+    assert result.status == 200
+    captured = capsys.readouterr()
+    assert "c2lnbmF0dXJl" not in captured.out + captured.err
