@@ -21,6 +21,11 @@ def _dec(value) -> Decimal:
         return Decimal(0)
 
 
+def _fmt(value: Decimal) -> str:
+    """A decimal as plain text: 500, 0.01, 66578.72 (never 5E+2)."""
+    return format(value.normalize(), "f")
+
+
 def _failure(check_id: str, result, evidence, what: str) -> CheckResult:
     codes = auth_codes(result) or ["HTTP_UNEXPECTED_STATUS"]
     status = Status.ERROR if result.status is None and not result.error_code else Status.FAIL
@@ -93,7 +98,7 @@ def balances(ctx: RunContext) -> CheckResult:
     if any(v["hold"] > 0 for v in relevant.values()):
         codes.append("FUNDS_ON_HOLD")
         notes.append(f"{len(open_orders)} open {product} order(s) hold "
-                     f"{hold_by_orders.normalize()}")
+                     f"{_fmt(hold_by_orders)}")
     side, size = (ctx.side or "").upper(), _dec(ctx.size)
     covered = None
     if side in ("BUY", "SELL") and size > 0:
@@ -106,8 +111,8 @@ def balances(ctx: RunContext) -> CheckResult:
         if need is not None:
             available = relevant[currency]["available"]
             covered = available >= need
-            notes.append(f"{side} {ctx.size} needs {need.normalize()} {currency}; "
-                         f"available {available.normalize()}")
+            notes.append(f"{side} {ctx.size} needs {_fmt(need)} {currency}; "
+                         f"available {_fmt(available)}")
             if not covered:
                 codes.append("INSUFFICIENT_AVAILABLE")
                 if available + relevant[currency]["hold"] >= need:
@@ -115,14 +120,14 @@ def balances(ctx: RunContext) -> CheckResult:
     details = {
         "product_id": product, "account_pages": pages, "accounts": len(accounts),
         "price": str(price) if price else None, "covered": covered,
-        "balances": {c: {k: str(v.normalize()) for k, v in vals.items()}
+        "balances": {c: {k: _fmt(v) for k, v in vals.items()}
                      for c, vals in relevant.items()},
         "open_orders": open_orders[:20], "open_order_count": len(open_orders),
         "notes": notes,
     }
     failing = {"INSUFFICIENT_AVAILABLE", "PRODUCT_UNKNOWN"}
     status = Status.FAIL if failing & set(codes) else Status.WARN if codes else Status.PASS
-    parts = [f"{c} available {v['available'].normalize()}, hold {v['hold'].normalize()}"
+    parts = [f"{c} available {_fmt(v['available'])}, hold {_fmt(v['hold'])}"
              for c, v in relevant.items()]
     summary = "; ".join(parts) + "."
     if notes:

@@ -296,3 +296,12 @@ def test_server_error_burst_is_retried_then_recovers(sandbox):
     assert result.status == Status.WARN
     assert [c["status"] for c in result.details["calls"]] == [200]
     assert result.details["server_errors"] == 2
+
+
+def test_amounts_are_written_plainly(sandbox):
+    key = sandbox.control.create_key("ES256", permissions=["view", "trade"])
+    sandbox.control.set_balances(key["portfolio_uuid"], {"USD": "500", "BTC": "0"})
+    result = run_check("balances", make_ctx(sandbox, key, product_id="BTC-USD", side="BUY",
+                                            size="1"))
+    assert result.details["balances"]["USD"]["available"] == "500"
+    assert "E+" not in result.summary and result.codes == ["INSUFFICIENT_AVAILABLE"]
