@@ -247,9 +247,10 @@ def radar_signals(*, now: datetime, exclude_case=None) -> list[Signal]:
         else:
             urls = [e.get("url", "") for e in evidence or [] if isinstance(e, dict)]
             endpoint = endpoint_signature(urls[-1]) if urls else ""
+        url = reverse("triage:case_detail", args=[case_id])
         for code in codes or []:
             signals.append(
-                Signal(prefix, code, endpoint, at, f"run:{run_id}", f"CASE-{case_id:06d}")
+                Signal(prefix, code, endpoint, at, f"run:{run_id}", f"CASE-{case_id:06d}", url)
             )
     return signals
 
