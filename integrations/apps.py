@@ -20,6 +20,16 @@ class IntegrationsConfig(AppConfig):
         post_save.connect(
             _evidence_saved, sender=Evidence, dispatch_uid="integrations-signature-match"
         )
+        # With `celery beat` running, finished diagnostic runs are matched against the
+        # error-signature library every minute (each hit counted once).
+        from config.celery import app
+
+        schedule = dict(app.conf.beat_schedule or {})
+        schedule["integrations-signature-sweep"] = {
+            "task": "integrations.signature_match_recent_runs",
+            "schedule": 60.0,
+        }
+        app.conf.beat_schedule = schedule
 
 
 def _case_panel_context(*, request, case) -> dict:

@@ -134,3 +134,14 @@ def signature_match_run(*, run_id: int) -> list[SignatureMatch]:
         return []
     results = CheckRun.objects.filter(run=run).values("check_id", "evidence")
     return signature_hits_record(case=run.case, samples=samples_from_check_results(run_id, results))
+
+
+def signature_match_recent_runs(*, minutes: int = 10) -> int:
+    """Match every diagnostic run finished in the last `minutes` (idempotent sweep)."""
+    from datetime import timedelta
+
+    from diagnostics.models import DiagnosticRun
+
+    since = timezone.now() - timedelta(minutes=minutes)
+    run_ids = DiagnosticRun.objects.filter(finished_at__gte=since).values_list("pk", flat=True)
+    return sum(len(signature_match_run(run_id=run_id)) for run_id in run_ids)

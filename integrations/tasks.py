@@ -32,6 +32,15 @@ def signature_match_run_task(run_id: int) -> None:
     signature_match_run(run_id=run_id)
 
 
+@shared_task(name="integrations.signature_match_recent_runs", acks_late=True,
+             ignore_result=True, soft_time_limit=60, time_limit=75)
+def signature_match_recent_runs_task() -> None:
+    """Periodic sweep (celery beat): match recently finished diagnostic runs."""
+    from integrations.signatures import signature_match_recent_runs
+
+    signature_match_recent_runs()
+
+
 @shared_task(name="integrations.webhook_delivery_send", bind=True, acks_late=True,
              ignore_result=True, soft_time_limit=30, time_limit=45, max_retries=None)
 def webhook_delivery_send_task(self, delivery_id: int) -> None:

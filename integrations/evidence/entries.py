@@ -19,6 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 from triage.redaction import key_prefix, redact_data, redact_headers, redact_text
 
 BODY_EXCERPT_LIMIT = 4000
+# Successful answers matter for their pagination facts, read before this cut; keep less.
+OK_BODY_EXCERPT_LIMIT = 1000
 CORRELATION_HEADERS = ("x-request-id", "cf-ray", "x-cb-request-id", "x-trace-id")
 BROKERAGE_PREFIX = "/api/v3/brokerage"
 
@@ -117,11 +119,11 @@ def page_facts(url: str, response_body: str) -> PageFacts:
     return facts
 
 
-def _redact_body(text: str) -> str:
+def _redact_body(text: str, limit: int = BODY_EXCERPT_LIMIT) -> str:
     data = _json_or_none(text)
     if data is not None:
-        return json.dumps(redact_data(data), separators=(",", ":"))[:BODY_EXCERPT_LIMIT]
-    return redact_text(text)[:BODY_EXCERPT_LIMIT]
+        return json.dumps(redact_data(data), separators=(",", ":"))[:limit]
+    return redact_text(text)[:limit]
 
 
 def _decode_body(text: str | None, encoding: str | None) -> str:
@@ -168,7 +170,10 @@ def make_entry(
         request_headers=redact_headers(request_headers),
         response_headers=redact_headers(response_headers),
         request_body=_redact_body(request_body),
-        response_body=_redact_body(response_body),
+        response_body=_redact_body(
+            response_body,
+            OK_BODY_EXCERPT_LIMIT if status is not None and status < 400 else BODY_EXCERPT_LIMIT,
+        ),
         correlation_ids={k: redact_text(v) for k, v in correlation.items()},
         key_prefix=prefix,
         page=facts or page_facts(url, response_body),

@@ -180,3 +180,14 @@ def test_captured_diagnostics_are_matched(case, jwt_for):
     assert [m.signature.slug for m in matches] == ["ws-authentication-failure"]
     assert matches[0].source == f"run:{rows[0].run_id}/ws.user#1"
     assert signature_match_run(run_id=rows[0].run_id) == []
+
+
+@pytest.mark.django_db
+def test_sweep_matches_recently_finished_runs(case, jwt_for):
+    from integrations.signatures import signature_match_recent_runs
+    from tests.fixtures.escalations import add_check_runs
+
+    add_check_runs(case, token=jwt_for("5e1c7a2b-0000-0000-0000-000000000000"), runs=2)
+    assert signature_match_recent_runs() == 2
+    assert signature_match_recent_runs() == 0
+    assert ErrorSignature.objects.get(slug="ws-authentication-failure").hit_count == 2
