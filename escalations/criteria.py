@@ -45,7 +45,8 @@ class RunFinding:
 @dataclass
 class CriteriaInput:
     findings: list[RunFinding]
-    rest_statuses: list[tuple[str, int]] = field(default_factory=list)  # (source run, status)
+    # (source, status) of pasted exchanges; diagnostic exchanges count through their findings.
+    rest_statuses: list[tuple[str, int]] = field(default_factory=list)
     # Distinct key prefixes (other developers included) that saw each code recently.
     prefixes_by_code: dict[str, set[str]] = field(default_factory=dict)
     own_prefix: str = ""
@@ -77,8 +78,8 @@ def evaluate_auth(data: CriteriaInput) -> tuple[bool, str]:
     runs = _auth_failure_runs(data)
     if len(runs) < 2:
         return False, (
-            f"Authentication failed in {len(runs)} run(s); the module asks for consistent "
-            "failures (two or more runs) before escalating."
+            f"Authentication failed in {len(runs)} run(s) or pasted exchange(s); the module "
+            "asks for consistent failures (two or more) before escalating."
         )
     token = [f for f in data.findings if f.check_id in TOKEN_CHECKS]
     endpoint = [f for f in data.findings if f.check_id in ENDPOINT_CHECKS]
@@ -114,8 +115,8 @@ def evaluate_auth(data: CriteriaInput) -> tuple[bool, str]:
             f"{' or '.join(missing)} check shows the token and endpoint are valid yet."
         )
     return True, (
-        f"Authentication failed in {len(runs)} runs while the token checks and the "
-        "endpoint checks pass."
+        f"Authentication failed in {len(runs)} runs or pasted exchanges while the token "
+        "checks and the endpoint checks pass."
     )
 
 

@@ -66,7 +66,9 @@ def packet_draft(
     spread = prefixes_by_code(selectors.radar_signals(now=timezone.now(), exclude_case=case))
     data = CriteriaInput(
         findings=[RunFinding(f.source, f.check_id, f.status, f.codes) for f in sources.findings],
-        rest_statuses=[(e.source, e.status) for e in exchanges if e.status],
+        rest_statuses=[
+            (e.source, e.status) for e in exchanges if e.status and e.source.startswith("evidence:")
+        ],
         prefixes_by_code=spread,
         own_prefix=case.key_prefix,
     )

@@ -57,6 +57,7 @@ def test_submit_builds_a_complete_valid_packet(
     assert doc["codes"] == ["KEY_UNAUTHORIZED", "WS_AUTH_FAILED"]
     auth = doc["criteria"][0]
     assert auth["key"] == "auth_failures_valid_tokens" and auth["met"] is True
+    assert auth["reason"].startswith("Authentication failed in 3 runs or pasted exchanges")
     escalation = packet.escalation
     assert escalation.status == Escalation.Status.SUBMITTED
     assert escalation.key_prefix == doc["context"]["key_prefix"] and len(escalation.key_prefix) <= 8
