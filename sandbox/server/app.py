@@ -117,7 +117,10 @@ async def gate(request: web.Request, handler):
     elif key is not None and scope not in key.permissions:
         response = json_response(MISSING_SCOPES, 403)
     else:
-        response = await handler(request)
+        try:
+            response = await handler(request)
+        except BadRequest as exc:
+            response = error(exc.code, exc.details, exc.status)
     response.headers.update(verdict.headers())
     return response
 

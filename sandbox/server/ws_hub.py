@@ -40,6 +40,7 @@ class Connection:
         self.started = time.monotonic()
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_LIMIT)
         self.closed = False
+        self.ever_subscribed = False
         self._faults = state.faults.effective(None)
         self._faults_at = 0.0
 

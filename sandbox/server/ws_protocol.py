@@ -50,13 +50,13 @@ async def serve_socket(request: web.Request, endpoint: str) -> web.StreamRespons
         response.headers.update(verdict.headers())
         return response
     ws = web.WebSocketResponse(compress=False, max_msg_size=1 << 20, autoping=True)
+    ws.headers["x-request-id"] = request.get("request_id", "")
     await ws.prepare(request)
     state.counters["ws_connections"] += 1
     log.info("ws open %s ip=%s request_id=%s x-cb-retry-counter=%s", request.path,
              request.remote, request.get("request_id", "-"),
              request.headers.get("x-cb-retry-counter", "-"))
     conn = Connection(ws, state, request, endpoint)
-    conn.ever_subscribed = False
     hub = state.hub
     hub.connections.add(conn)
     loop = asyncio.get_running_loop()
