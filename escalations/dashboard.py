@@ -88,7 +88,7 @@ def stacked_weeks(
                     round(slot * 0.7, 1),
                     round(bar_height, 1),
                     value,
-                    f"{name}, week of {week:%d %b}: {value}",
+                    f"{name}, week of {week:%d %b}",
                     PALETTE[number % len(PALETTE)],
                 )
             )

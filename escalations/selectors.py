@@ -5,7 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
@@ -63,9 +74,14 @@ def sla_targets_for(*, scenario_id: int | None, priority: str) -> dict[str, int 
 
 
 def case_first_diagnosis_at(*, case) -> datetime | None:
+    """The first diagnostic run or checklist item set on the case."""
     kinds = [TimelineEvent.Kind.DIAGNOSTIC, TimelineEvent.Kind.ITEM_SET]
-    event = case.timeline.filter(kind__in=kinds).order_by("at").only("at").first()
-    return event.at if event else None
+    stamps = [
+        case.timeline.filter(kind__in=kinds).aggregate(first=Min("at"))["first"],
+        case.diagnostic_runs.aggregate(first=Min("created_at"))["first"],
+    ]
+    stamps = [s for s in stamps if s is not None]
+    return min(stamps) if stamps else None
 
 
 def case_sla(*, case, escalation: Escalation | None, now: datetime):

@@ -221,4 +221,5 @@ def test_case_page_panel_shows_similar_cases(agent_client, agent, escalation_cas
     page = agent_client.get(escalation_case.get_absolute_url())
     assert page.status_code == 200
     assert b"Similar cases" in page.content and other.reference.encode() in page.content
-    assert b"First diagnosis" in page.content or b"Escalation:" in page.content
+    assert b'<li class="sla-met">First diagnosis:' in page.content
+    assert b'<li class="sla-running">Escalation:' in page.content

@@ -98,7 +98,7 @@ class Command(BaseCommand):
         for _ in range(size):
             scenario = rng.choice(scenarios)
             opened = now - timedelta(minutes=rng.randint(60, days * 24 * 60))
-            submitted = opened + timedelta(minutes=int(rng.expovariate(1 / 300)) + 5)
+            submitted = min(now, opened + timedelta(minutes=int(rng.expovariate(1 / 300)) + 5))
             status = rng.choices(STATUSES, weights=[30, 20, 8, 12, 30])[0]
             codes = sorted(
                 set(rng.sample(CODES.get(scenario.slug, ["RATE_LIMITED"]), k=rng.randint(1, 2)))
@@ -127,7 +127,9 @@ class Command(BaseCommand):
         ):
             targets = default_targets(case.priority)
             resolved = (
-                submitted + timedelta(hours=rng.randint(1, 96)) if status == "resolved" else None
+                min(now, submitted + timedelta(hours=rng.randint(1, 96)))
+                if status == "resolved"
+                else None
             )
             escalations.append(
                 Escalation(
