@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import shlex
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
+
+from integrations.evidence.entries import split_url
 
 PLACEHOLDER_KEY_NAME = "organizations/YOUR-ORG-ID/apiKeys/YOUR-KEY-ID"
 _DROP_HEADERS = {
@@ -30,7 +32,7 @@ def as_curl(*, method: str, url: str, headers: dict[str, str] | None = None,
     """One shell line that replays the request with a placeholder JWT."""
     method = (method or "GET").upper()
     parts = ["curl", "-sS", "-X", method, shlex.quote(url)]
-    path = urlsplit(url).path
+    path = split_url(url).path
     if not path.startswith(_PUBLIC_PREFIX):
         parts += ["-H", '"Authorization: Bearer ${JWT}"']
     seen_content_type = False
@@ -50,7 +52,7 @@ def as_curl(*, method: str, url: str, headers: dict[str, str] | None = None,
 def as_python(*, method: str, url: str, body: str = "") -> str:
     """A short script calling the same endpoint through the official SDK's RESTClient."""
     method = (method or "GET").upper()
-    split = urlsplit(url)
+    split = split_url(url)
     params: dict[str, str | list[str]] = {}
     for key, value in parse_qsl(split.query, keep_blank_values=True):
         if key in params:

@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from triage.redaction import key_prefix, redact_data, redact_headers, redact_text
 
@@ -23,6 +23,14 @@ BODY_EXCERPT_LIMIT = 4000
 OK_BODY_EXCERPT_LIMIT = 1000
 CORRELATION_HEADERS = ("x-request-id", "cf-ray", "x-cb-request-id", "x-trace-id")
 BROKERAGE_PREFIX = "/api/v3/brokerage"
+
+
+def split_url(url: str) -> SplitResult:
+    """urlsplit that treats a malformed URL (e.g. a broken IPv6 host) as empty."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit("")
 
 
 @dataclass
@@ -51,15 +59,15 @@ class HttpEntry:
 
     @property
     def path(self) -> str:
-        return urlsplit(self.url).path or "/"
+        return split_url(self.url).path or "/"
 
     @property
     def host(self) -> str:
-        return urlsplit(self.url).netloc
+        return split_url(self.url).netloc
 
     @property
     def query(self) -> dict[str, list[str]]:
-        return parse_qs(urlsplit(self.url).query, keep_blank_values=True)
+        return parse_qs(split_url(self.url).query, keep_blank_values=True)
 
     @property
     def ended_at(self) -> datetime | None:
@@ -103,7 +111,7 @@ def _json_or_none(text: str):
 
 
 def page_facts(url: str, response_body: str) -> PageFacts:
-    query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    query = parse_qs(split_url(url).query, keep_blank_values=True)
     facts = PageFacts(
         cursor_sent=_stable_token(query["cursor"][-1]) if query.get("cursor") else None,
         limit=query["limit"][-1] if query.get("limit") else None,

@@ -11,6 +11,7 @@ Accepted shapes (docs/evidence-import.md has examples):
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,15 +41,46 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _str(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) and value >= 0 else None
+
+
+def _status(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and 100 <= value <= 999 else None
+
+
 def parse_timestamp(value) -> datetime | None:
     """ISO 8601 (with or without zone, `,` or `.` fractions), epoch seconds or millis."""
-    if value is None or value == "":
+    if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)) or re.fullmatch(r"\d{10,13}(\.\d+)?", str(value)):
-        number = float(value)
+        number = _number(float(value))
+        if number is None:
+            return None
         if number > 1e11:
             number /= 1000.0
-        return datetime.fromtimestamp(number, tz=UTC)
+        try:
+            return datetime.fromtimestamp(number, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
     text = str(value).strip().replace(",", ".")
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
@@ -73,7 +105,7 @@ def _absolute(url: str) -> str:
 
 def _pairs(items, key="name") -> dict[str, str]:
     out: dict[str, str] = {}
-    for item in items or []:
+    for item in _list(items):
         if isinstance(item, dict) and item.get(key) is not None and not item.get("disabled"):
             out[str(item[key])] = str(item.get("value", ""))
     return out
@@ -85,26 +117,26 @@ def import_har(data: dict) -> ImportResult:
         raise EvidenceFormatError("A HAR file needs a log.entries list.")
     entries, warnings = [], []
     for number, raw in enumerate(log["entries"][:MAX_ENTRIES]):
-        request = raw.get("request") if isinstance(raw, dict) else None
-        response = raw.get("response") or {} if isinstance(raw, dict) else {}
-        if not isinstance(request, dict) or not request.get("url"):
+        raw = _dict(raw)
+        request, response = _dict(raw.get("request")), _dict(raw.get("response"))
+        url = _str(request.get("url")).strip()
+        if not url:
             warnings.append(f"Entry {number}: no request URL; skipped.")
             continue
-        content = response.get("content") or {}
-        status = response.get("status")
+        content = _dict(response.get("content"))
         entries.append(
             make_entry(
                 index=len(entries),
-                method=request.get("method", "GET"),
-                url=_absolute(request["url"]),
-                status=int(status) if isinstance(status, int) and status > 0 else None,
+                method=_str(request.get("method")) or "GET",
+                url=_absolute(url),
+                status=_status(response.get("status")),
                 started_at=parse_timestamp(raw.get("startedDateTime")),
-                duration_ms=float(raw["time"]) if isinstance(raw.get("time"), (int, float))
-                else None,
+                duration_ms=_number(raw.get("time")),
                 request_headers=_pairs(request.get("headers")),
                 response_headers=_pairs(response.get("headers")),
-                request_body=(request.get("postData") or {}).get("text") or "",
-                response_body=decode_body(content.get("text"), content.get("encoding")),
+                request_body=_str(_dict(request.get("postData")).get("text")),
+                response_body=decode_body(_str(content.get("text")),
+                                          _str(content.get("encoding"))),
             )
         )
     return ImportResult("har", entries, warnings)
@@ -113,20 +145,22 @@ def import_har(data: dict) -> ImportResult:
 def _postman_url(url) -> str:
     if isinstance(url, str):
         return url
-    if isinstance(url, dict):
-        if url.get("raw"):
-            return url["raw"]
-        host = ".".join(url.get("host") or []) or "api.coinbase.com"
-        path = "/".join(url.get("path") or [])
-        query = "&".join(f"{q.get('key')}={q.get('value', '')}" for q in url.get("query") or [])
-        return f"{url.get('protocol', 'https')}://{host}/{path}" + (f"?{query}" if query else "")
-    return ""
+    url = _dict(url)
+    if _str(url.get("raw")):
+        return url["raw"]
+    host = ".".join(str(h) for h in _list(url.get("host"))) or "api.coinbase.com"
+    path = "/".join(str(p) for p in _list(url.get("path")))
+    query = "&".join(f"{q.get('key')}={q.get('value', '')}"
+                     for q in _list(url.get("query")) if isinstance(q, dict))
+    if not path and not url.get("host"):
+        return ""
+    return f"https://{host}/{path}" + (f"?{query}" if query else "")
 
 
-def _postman_items(items):
-    for item in items or []:
-        if isinstance(item, dict) and "item" in item:
-            yield from _postman_items(item["item"])
+def _postman_items(items, depth: int = 0):
+    for item in _list(items):
+        if isinstance(item, dict) and "item" in item and depth < 20:
+            yield from _postman_items(item["item"], depth + 1)
         elif isinstance(item, dict) and "request" in item:
             yield item
 
@@ -134,32 +168,34 @@ def _postman_items(items):
 def import_postman(data: dict) -> ImportResult:
     entries, warnings = [], []
     for item in _postman_items(data.get("item")):
-        responses = item.get("response") or [None]
+        responses = [r for r in _list(item.get("response")) if isinstance(r, dict)] or [{}]
         for response in responses:
-            request = (response or {}).get("originalRequest") or item["request"]
+            request = response.get("originalRequest") or item["request"]
             if isinstance(request, str):
                 request = {"url": request, "method": "GET"}
+            request = _dict(request)
             url = _postman_url(request.get("url"))
-            if not url:
-                warnings.append(f"Request {item.get('name', '?')!r}: no URL; skipped.")
+            if not url.strip():
+                warnings.append(f"Request {_str(item.get('name')) or '?'!r}: no URL; skipped.")
                 continue
-            response = response or {}
             headers = _pairs(response.get("header"), key="key")
             date = next((v for k, v in headers.items() if k.lower() == "date"), None)
-            body = request.get("body") or {}
+            body = request.get("body")
             entries.append(
                 make_entry(
                     index=len(entries),
-                    method=request.get("method", "GET"),
+                    method=_str(request.get("method")) or "GET",
                     url=_absolute(url),
-                    status=response.get("code"),
+                    status=_status(response.get("code")),
                     started_at=parse_timestamp(date),
                     request_headers=_pairs(request.get("header"), key="key"),
                     response_headers=headers,
-                    request_body=body.get("raw", "") if isinstance(body, dict) else "",
-                    response_body=response.get("body") or "",
+                    request_body=_str(_dict(body).get("raw")),
+                    response_body=_str(response.get("body")),
                 )
             )
+            if len(entries) >= MAX_ENTRIES:
+                return ImportResult("postman", entries, warnings)
     return ImportResult("postman", entries, warnings)
 
 
@@ -210,21 +246,21 @@ def _log_line(number: int, line: str, index: int) -> HttpEntry:
 
 def _jsonl_line(number: int, data: dict, index: int) -> HttpEntry:
     url = data.get("url") or data.get("path")
-    if not url or not isinstance(url, str):
+    if not isinstance(url, str) or not url.strip():
         raise EvidenceFormatError(f"Line {number}: expected a \"url\" (or \"path\") field.")
-    status = data.get("status", data.get("status_code"))
     body = data.get("response_body", data.get("response", ""))
-    duration = data.get("duration_ms")
+    headers = {k: v for k, v in (("request_headers", data.get("request_headers")),
+                                 ("response_headers", data.get("response_headers")))}
     return make_entry(
         index=index,
-        method=str(data.get("method", "GET")),
+        method=_str(data.get("method")) or "GET",
         url=_absolute(url),
-        status=int(status) if str(status).isdigit() else None,
+        status=_status(data.get("status", data.get("status_code"))),
         started_at=parse_timestamp(data.get("time", data.get("timestamp", data.get("ts")))),
-        duration_ms=float(duration) if isinstance(duration, (int, float)) else None,
-        request_headers=data.get("request_headers") or {},
-        response_headers=data.get("response_headers") or {},
-        request_body=data.get("request_body") or "",
+        duration_ms=_number(data.get("duration_ms")),
+        request_headers=_dict(headers["request_headers"]),
+        response_headers=_dict(headers["response_headers"]),
+        request_body=_str(data.get("request_body")),
         response_body=body if isinstance(body, str) else json.dumps(body),
     )
 
@@ -242,6 +278,8 @@ def import_log(text: str) -> ImportResult:
                     data = json.loads(line)
                 except ValueError:
                     raise EvidenceFormatError(f"Line {number}: not valid JSON.") from None
+                if not isinstance(data, dict):
+                    raise EvidenceFormatError(f"Line {number}: expected a JSON object.")
                 entries.append(_jsonl_line(number, data, len(entries)))
             else:
                 entries.append(_log_line(number, line, len(entries)))
@@ -273,7 +311,7 @@ def import_evidence(text: str) -> ImportResult:
             if "log" in data:
                 return import_har(data)
             if "item" in data or "collection" in data:
-                return import_postman(data.get("collection", data))
+                return import_postman(_dict(data.get("collection", data)))
             if "url" not in data and "path" not in data:
                 raise EvidenceFormatError(
                     "This JSON is neither a HAR file (log.entries) nor a Postman collection "
