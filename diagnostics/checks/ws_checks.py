@@ -38,6 +38,7 @@ class Stream:
         self.codes: list[str] = []
         self.errors: list[str] = []
         self.ack_ms = None
+        self.subscribed_ms = None
         self.ack: dict | None = None
         self.first_message_ms = None
         self.messages = 0
@@ -53,6 +54,8 @@ class Stream:
 
     def send(self, message: dict) -> None:
         text = json.dumps(message, separators=(",", ":"))
+        if self.subscribed_ms is None:
+            self.subscribed_ms = round((time.monotonic() - self.opened_at) * 1000, 1)
         self.conn.send(text)
         self.log.sent(text)
 
@@ -146,7 +149,8 @@ class Stream:
     def facts(self) -> dict:
         elapsed = max(0.001, time.monotonic() - self.opened_at)
         return {
-            "ack_ms": self.ack_ms, "subscriptions": self.ack,
+            "subscribed_ms": self.subscribed_ms, "ack_ms": self.ack_ms,
+            "subscriptions": self.ack,
             "first_message_ms": self.first_message_ms, "messages": self.messages,
             "messages_per_s": round(self.messages / elapsed, 1), "by_channel": self.by_channel,
             "sequence_gaps": self.gaps[:10], "late_or_duplicate": self.late,

@@ -133,3 +133,12 @@ def test_checks_never_crash_on_hostile_targets(rest, ws, request_line, product):
             assert "CHECK_CRASHED" not in result.codes, (check_id, result.summary)
     finally:
         django_settings.DIAGNOSTICS_ALLOWED_HOSTS = original
+
+
+def test_checks_only_ever_read():
+    """Diagnostics never place, edit or cancel anything: every call a check makes is a GET."""
+    folder = codes.DOCS_PATH.parent.parent / "diagnostics" / "checks"
+    source = "".join(p.read_text() for p in folder.glob("*.py"))
+    methods = re.findall(r'(?:\.call|request)\(\s*"([A-Z]+)"', source)
+    assert methods and set(methods) == {"GET"}
+    assert "/orders\"" not in source.replace("/orders/historical", "")

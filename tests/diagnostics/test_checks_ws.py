@@ -34,6 +34,7 @@ def test_market_stream_is_measured_and_closed_cleanly(sandbox, key):
     assert details["subscriptions"] == {"heartbeats": [], "level2": ["BTC-USD"],
                                         "ticker": ["BTC-USD"]}
     assert details["ack_ms"] is not None and details["first_message_ms"] is not None
+    assert details["subscribed_ms"] < 2000  # well inside the server's 5-second deadline
     assert details["by_channel"]["l2_data"] >= 1 and details["by_channel"]["ticker"] >= 1
     assert details["messages_per_s"] > 0
     assert details["close"] == {"by": "client", "code": 1000, "clean": True}
