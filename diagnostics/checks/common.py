@@ -108,15 +108,19 @@ class RestSession:
                 return
 
 
-def server_time(ctx: RunContext, evidence: list) -> tuple[float | None, str]:
+def server_time(ctx: RunContext, evidence: list, failure: list | None = None
+                ) -> tuple[float | None, str]:
     """The Coinbase server clock (epoch seconds, corrected for half the round trip), read
-    from the public /time endpoint; or (None, reason)."""
+    from the public /time endpoint; or (None, reason). A failure's finding code is appended
+    to `failure` when given."""
     started = time.time()
     result = request("GET", rest_url(ctx, "/time"), deadline=deadline_of(ctx, 5.0))
     evidence.append(result.exchange)
     rtt = time.time() - started
     data = result.json() if result.ok else None
     if not isinstance(data, dict):
+        if failure is not None:
+            failure.append(result.error_code or "HTTP_UNEXPECTED_STATUS")
         return None, result.error or f"/time answered HTTP {result.status}"
     try:
         millis = data.get("epochMillis")

@@ -173,12 +173,12 @@ def jwt_inspect(ctx: RunContext) -> CheckResult:
           "fresh token's nbf or an entered timestamp) and the worker's with the server clock.")
 def jwt_clock_skew(ctx: RunContext) -> CheckResult:
     evidence: list = []
-    server, reason = server_time(ctx, evidence)
+    failure: list[str] = []
+    server, reason = server_time(ctx, evidence, failure)
     if server is None:
-        code = getattr(evidence[-1], "error", "") if evidence else ""
         return finish("jwt.clock_skew", Status.ERROR,
-                      f"Could not read the server clock: {reason}.", [],
-                      details={"error": code or reason}, evidence=evidence)
+                      f"Could not read the server clock: {reason}.", failure,
+                      details={"error": reason}, evidence=evidence)
     worker_skew = round(time.time() - server, 2)
     details: dict = {"server_time": round(server, 3), "worker_skew_s": worker_skew}
     codes, status, lines = [], Status.PASS, [f"worker clock {worker_skew:+.1f} s"]

@@ -305,3 +305,10 @@ def test_amounts_are_written_plainly(sandbox):
                                             size="1"))
     assert result.details["balances"]["USD"]["available"] == "500"
     assert "E+" not in result.summary and result.codes == ["INSUFFICIENT_AVAILABLE"]
+
+
+def test_clock_skew_without_a_server_clock_says_why(sandbox):
+    ctx = make_ctx(sandbox)
+    ctx.rest_base = "http://127.0.0.1:1"
+    result = run_check("jwt.clock_skew", ctx)
+    assert result.status == Status.ERROR and result.codes == ["TCP_FAILED"]
