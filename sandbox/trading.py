@@ -75,7 +75,8 @@ def create_order(world: World, market: Market, *, key, body: dict,
     config_name, leaf = next(iter(configuration.items()))
     if not isinstance(leaf, dict):
         raise InvalidRequest("order_configuration must hold exactly one order type")
-    product = PRODUCTS_BY_ID.get(body.get("product_id") or "")
+    product_id = body.get("product_id")
+    product = PRODUCTS_BY_ID.get(product_id) if isinstance(product_id, str) else None
     if product is None:
         raise OrderRejected("INVALID_PRODUCT_ID", "Invalid product_id",
                             "PREVIEW_INVALID_PRODUCT_ID")

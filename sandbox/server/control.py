@@ -49,7 +49,8 @@ async def create_key(request: web.Request) -> web.Response:
     portfolio_ref = body.get("portfolio")
     if algorithm not in ALGORITHMS:
         return _problem(f"algorithm must be one of {', '.join(ALGORITHMS)}")
-    if not isinstance(permissions, list) or not set(permissions) <= set(PERMISSIONS):
+    if not isinstance(permissions, list) or not all(
+            isinstance(p, str) and p in PERMISSIONS for p in permissions):
         return _problem(f"permissions must be a list drawn from {', '.join(PERMISSIONS)}")
     if not isinstance(allowed_ips, list):
         return _problem("allowed_ips must be a list of addresses or networks")
@@ -58,6 +59,8 @@ async def create_key(request: web.Request) -> web.Response:
             ipaddress.ip_network(str(entry), strict=False)
         except ValueError:
             return _problem(f"not an IP address or network: {entry}")
+    if portfolio_ref is not None and not isinstance(portfolio_ref, str):
+        return _problem("portfolio must be a portfolio uuid or a new portfolio's name")
     if portfolio_ref and portfolio_ref in world.portfolios:
         portfolio = world.portfolios[portfolio_ref]
     else:
@@ -106,7 +109,8 @@ async def set_faults(request: web.Request) -> web.Response:
     state = request.app[STATE]
     body = await json_body(request)
     key_name = body.pop("key_name", None)
-    if key_name is not None and key_name not in state.world.keys:
+    if key_name is not None and (not isinstance(key_name, str)
+                                 or key_name not in state.world.keys):
         return _problem("unknown key_name", 404)
     try:
         state.faults.set(body, key_name)

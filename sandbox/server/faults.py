@@ -7,6 +7,7 @@ back to the global value.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 
 FAULT_FIELDS = {
@@ -21,8 +22,35 @@ FAULT_FIELDS = {
 }
 
 
+MAX_LATENCY_MS = 60_000
+MAX_CLOCK_OFFSET_S = 7 * 86400
+
+
 class FaultError(ValueError):
     pass
+
+
+def _clean(name: str, value):
+    kind = FAULT_FIELDS.get(name)
+    if kind is None:
+        raise FaultError(f"unknown fault: {name}")
+    if value is None:
+        return None
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise FaultError(f"{name} must be true or false")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise FaultError(f"{name} must be a number")
+    if kind is int:
+        if value != int(value) or value < 0:
+            raise FaultError(f"{name} must be a whole number, zero or more")
+        if name == "latency_ms" and value > MAX_LATENCY_MS:
+            raise FaultError(f"latency_ms must be at most {MAX_LATENCY_MS}")
+        return int(value)
+    if abs(value) > MAX_CLOCK_OFFSET_S:
+        raise FaultError(f"{name} must be within ±{MAX_CLOCK_OFFSET_S} s")
+    return float(value)
 
 
 @dataclass
@@ -37,21 +65,10 @@ class Faults:
     ip_not_allowlisted: bool | None = None
 
     def update(self, values: dict) -> None:
-        for name, value in values.items():
-            kind = FAULT_FIELDS.get(name)
-            if kind is None:
-                raise FaultError(f"unknown fault: {name}")
-            if value is None:
-                setattr(self, name, None)
-                continue
-            if kind is bool:
-                if not isinstance(value, bool):
-                    raise FaultError(f"{name} must be true or false")
-            elif isinstance(value, bool) or not isinstance(value, int | float):
-                raise FaultError(f"{name} must be a number")
-            elif kind is int and value < 0:
-                raise FaultError(f"{name} must not be negative")
-            setattr(self, name, kind(value))
+        """Validate every value first, then apply them all (a bad one changes nothing)."""
+        cleaned = {name: _clean(name, value) for name, value in values.items()}
+        for name, value in cleaned.items():
+            setattr(self, name, value)
 
     def as_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -82,13 +99,14 @@ class FaultBook:
     def set(self, values: dict, key_name: str | None = None) -> None:
         values = dict(values)
         revoked = values.pop("revoked_keys", None)
+        if revoked is not None and (not isinstance(revoked, list)
+                                    or not all(isinstance(k, str) for k in revoked)):
+            raise FaultError("revoked_keys must be a list of key names")
+        cleaned = {name: _clean(name, value) for name, value in values.items()}
         target = self.global_faults if key_name is None else self.per_key.setdefault(
             key_name, Faults())
-        target.update(values)
-        if revoked is not None:
-            if not isinstance(revoked, list) or not all(isinstance(k, str) for k in revoked):
-                raise FaultError("revoked_keys must be a list of key names")
-            self.revoked_keys.update(revoked)
+        target.update(cleaned)
+        self.revoked_keys.update(revoked or [])
 
     def clear(self, key_name: str | None = None) -> None:
         if key_name is None:

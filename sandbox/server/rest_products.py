@@ -18,7 +18,14 @@ from sandbox.catalog import (
     quantize,
     reference_price,
 )
-from sandbox.server.responses import BadRequest, error, json_response, qs_int, qs_list
+from sandbox.server.responses import (
+    BadRequest,
+    error,
+    json_response,
+    qs_bool,
+    qs_int,
+    qs_list,
+)
 from sandbox.server.routing import STATE, private, public
 from sandbox.server.shapes import product_json
 from sandbox.world import ts
@@ -48,6 +55,8 @@ def _product_payload(state, product) -> dict:
 
 async def list_products(request: web.Request) -> web.Response:
     state = request.app[STATE]
+    qs_bool(request, "get_tradability_status")  # validated; every product is tradable here
+    qs_bool(request, "get_all_products")
     wanted = set(qs_list(request, "product_ids"))
     product_type = request.query.get("product_type")
     products = [p for p in PRODUCTS if not wanted or p.product_id in wanted]
@@ -63,6 +72,7 @@ async def list_products(request: web.Request) -> web.Response:
 
 async def get_product(request: web.Request) -> web.Response:
     product = _product_or_404(request.match_info["product_id"])
+    qs_bool(request, "get_tradability_status")
     return json_response(_product_payload(request.app[STATE], product))
 
 

@@ -105,6 +105,9 @@ def handle_message(conn: Connection, text: str) -> None:
         return
     channel = data.get("channel")
     product_ids = data.get("product_ids") or []
+    if not isinstance(channel, str):
+        conn.push(None, MALFORMED)
+        return
     if not isinstance(product_ids, list) or not all(isinstance(p, str) for p in product_ids):
         conn.push(None, MALFORMED)
         return
