@@ -8,6 +8,7 @@ quote currency. [U] The real hold formula is not published; this one never under
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from sandbox.catalog import PRODUCTS_BY_ID, Product
@@ -61,8 +62,21 @@ def _check_increment(value: Decimal, increment: Decimal, error: str, preview: st
         raise OrderRejected(error, f"{error.replace('_', ' ').capitalize()}", preview)
 
 
-def create_order(world: World, market: Market, *, key, body: dict,
-                 now: float | None = None) -> Order:
+@dataclass
+class Plan:
+    """What an order would do now: taker executions and the hold for the rest."""
+
+    order: Order
+    product: Product
+    executions: list[tuple[Decimal, Decimal]] = field(default_factory=list)
+    hold: Decimal = Decimal(0)
+    hold_currency: str = ""
+    rests: bool = False
+
+
+def plan_order(world: World, market: Market, *, key, body: dict,
+               now: float | None = None) -> Plan:
+    """Validate an order and work out its effect without changing anything."""
     now = time.time() if now is None else now
     client_order_id = body.get("client_order_id")
     if not isinstance(client_order_id, str) or not client_order_id:
@@ -92,20 +106,46 @@ def create_order(world: World, market: Market, *, key, body: dict,
                             "UNKNOWN_PREVIEW_FAILURE_REASON")
     order_type, tif = SUPPORTED[config_name]
     order = Order(
-        order_id=world.new_uuid(), product_id=product.product_id, user_id=key.user_id,
+        order_id="", product_id=product.product_id, user_id=key.user_id,
         portfolio_uuid=key.portfolio_uuid, side=side, client_order_id=client_order_id,
         order_type=order_type, config_name=config_name, configuration={config_name: leaf},
         created_time=now, status="OPEN", time_in_force=tif,
     )
+    plan = Plan(order, product)
     if config_name == "market_market_ioc":
-        _market_order(world, market, order, product, leaf, now)
+        _plan_market(world, market, plan, leaf)
     else:
-        _limit_order(world, market, order, product, leaf, now)
+        _plan_limit(world, market, plan, leaf, now)
+    return plan
+
+
+def create_order(world: World, market: Market, *, key, body: dict,
+                 now: float | None = None) -> Order:
+    """Place an order: taker fills settle at once, the rest rests with a hold."""
+    now = time.time() if now is None else now
+    plan = plan_order(world, market, key=key, body=body, now=now)
+    order, product = plan.order, plan.product
+    order.order_id = world.new_uuid()
+    if plan.executions:
+        market.take(product.product_id, order.side,
+                    base_size=sum(s for _, s in plan.executions))
+    for price, size in plan.executions:
+        fill = record_fill(world, order, price, size, TAKER_FEE, now)
+        fill.liquidity_indicator = "TAKER"
+        _settle(world, order, product, price, size, fill.commission)
+    if plan.rests:
+        account = world.account_for(order.portfolio_uuid, plan.hold_currency)
+        account.available -= plan.hold
+        account.hold += plan.hold
+        order.hold_amount, order.hold_currency = plan.hold, plan.hold_currency
+    else:
+        order.status, order.end_time = "FILLED", now
     world.orders[order.order_id] = order
     return order
 
 
-def _market_order(world, market, order, product: Product, leaf, now) -> None:
+def _plan_market(world, market, plan: Plan, leaf) -> None:
+    order, product = plan.order, plan.product
     quote_size = _decimal(leaf, "quote_size", required=False)
     base_size = _decimal(leaf, "base_size", required=quote_size is None)
     if base_size is not None:
@@ -125,15 +165,11 @@ def _market_order(world, market, order, product: Product, leaf, now) -> None:
                                  quote_budget=quote_size, record=False)
         if not executions or sum(s for _, s in executions) > base.available:
             raise _insufficient()
-    market.take(product.product_id, order.side, base_size=sum(s for _, s in executions))
-    for price, size in executions:
-        fill = record_fill(world, order, price, size, TAKER_FEE, now)
-        _settle(world, order, product, price, size, fill.commission)
-    order.status = "FILLED"
-    order.end_time = now
+    plan.executions = executions
 
 
-def _limit_order(world, market, order, product: Product, leaf, now) -> None:
+def _plan_limit(world, market, plan: Plan, leaf, now) -> None:
+    order, product = plan.order, plan.product
     base_size = _decimal(leaf, "base_size")
     limit_price = _decimal(leaf, "limit_price")
     _check_increment(base_size, product.base_increment, "INVALID_SIZE_PRECISION",
@@ -144,9 +180,8 @@ def _limit_order(world, market, order, product: Product, leaf, now) -> None:
         raise OrderRejected("UNKNOWN_FAILURE_REASON", "Order size is too small",
                             "PREVIEW_INVALID_BASE_SIZE_TOO_SMALL")
     if order.config_name == "limit_limit_gtd":
-        end_time = leaf.get("end_time")
         try:
-            expires = parse_ts(str(end_time))
+            expires = parse_ts(str(leaf.get("end_time")))
         except ValueError:
             raise InvalidRequest("end_time must be an RFC 3339 time") from None
         if expires <= now:
@@ -158,37 +193,25 @@ def _limit_order(world, market, order, product: Product, leaf, now) -> None:
                                               "STOP_DIRECTION_STOP_DOWN"):
             raise InvalidRequest("stop_direction must be STOP_DIRECTION_STOP_UP or _DOWN")
         order.trigger_status = "STOP_PENDING"
-    quote = world.account_for(order.portfolio_uuid, product.quote)
-    base = world.account_for(order.portfolio_uuid, product.base)
     if order.side == "BUY":
-        need, account = base_size * limit_price * (1 + TAKER_FEE), quote
+        need, currency = base_size * limit_price * (1 + TAKER_FEE), product.quote
     else:
-        need, account = base_size, base
-    if need > account.available:
+        need, currency = base_size, product.base
+    if need > world.account_for(order.portfolio_uuid, currency).available:
         raise _insufficient()
-    marketable = not order.config_name.startswith("stop_limit") and market.take(
+    marketable = [] if order.config_name.startswith("stop_limit") else market.take(
         product.product_id, order.side, base_size=base_size, limit_price=limit_price,
         record=False)
     if marketable and leaf.get("post_only"):
         raise OrderRejected("INVALID_LIMIT_PRICE_POST_ONLY",
                             "Limit price would cross the book for a post-only order",
                             "PREVIEW_INVALID_LIMIT_PRICE_POST_ONLY")
-    filled = Decimal(0)
-    if marketable:
-        market.take(product.product_id, order.side, base_size=sum(s for _, s in marketable))
-        for price, size in marketable:
-            fill = record_fill(world, order, price, size, TAKER_FEE, now)
-            fill.liquidity_indicator = "TAKER"
-            _settle(world, order, product, price, size, fill.commission)
-            filled += size
-    remaining = base_size - filled
-    if remaining <= 0:
-        order.status, order.end_time = "FILLED", now
-        return
-    hold = remaining * limit_price * (1 + TAKER_FEE) if order.side == "BUY" else remaining
-    account.available -= hold
-    account.hold += hold
-    order.hold_amount, order.hold_currency = hold, account.currency
+    plan.executions = marketable
+    remaining = base_size - sum((s for _, s in marketable), Decimal(0))
+    if remaining > 0:
+        plan.rests = True
+        plan.hold_currency = currency
+        plan.hold = remaining * limit_price * (1 + TAKER_FEE) if order.side == "BUY" else remaining
 
 
 def _insufficient() -> OrderRejected:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from aiohttp import web
 
-from sandbox.catalog import fmt
-from sandbox.server.responses import error, json_response, qs_int
+from sandbox.catalog import CURRENCIES, fmt
+from sandbox.server.responses import BadRequest, error, json_body, json_response, qs_int
 from sandbox.server.routing import STATE, private, public
 from sandbox.server.shapes import account_json, amount, page_after, portfolio_value_usd
 from sandbox.world import MAKER_FEE, TAKER_FEE
@@ -142,6 +142,38 @@ async def portfolio_breakdown(request: web.Request) -> web.Response:
     }})
 
 
+@private("transfer")
+async def move_funds(request: web.Request) -> web.Response:
+    world = request.app[STATE].world
+    body = await json_body(request)
+    funds = body.get("funds")
+    source, target = body.get("source_portfolio_uuid"), body.get("target_portfolio_uuid")
+    if not isinstance(funds, dict) or not isinstance(funds.get("currency"), str):
+        raise BadRequest("funds must be {\"value\": ..., \"currency\": ...}")
+    try:
+        value = Decimal(str(funds.get("value")))
+    except InvalidOperation:
+        raise BadRequest("funds.value is not a number") from None
+    if not value.is_finite() or value <= 0:
+        raise BadRequest("funds.value must be positive")
+    user_id = request["key"].user_id
+    portfolios = {p.uuid for p in world.user_portfolios(user_id)}
+    if source not in portfolios or target not in portfolios:
+        return error("NOT_FOUND", "portfolio not found", 404)
+    if source == target:
+        raise BadRequest("source and target portfolios must differ")
+    currency = funds["currency"]
+    if currency not in CURRENCIES:
+        raise BadRequest(f"unknown currency: {currency}")
+    from_account = world.account_for(source, currency)
+    if from_account.available < value:
+        # [U] The real text for an underfunded transfer is not documented.
+        raise BadRequest("Insufficient balance in source account")
+    from_account.available -= value
+    world.account_for(target, currency).available += value
+    return json_response({"source_portfolio_uuid": source, "target_portfolio_uuid": target})
+
+
 @private("view")
 async def transaction_summary(request: web.Request) -> web.Response:
     state = request.app[STATE]
@@ -181,4 +213,5 @@ def register(app: web.Application, prefix: str) -> None:
     app.router.add_get(f"{prefix}/accounts/{{account_uuid}}", get_account)
     app.router.add_get(f"{prefix}/portfolios", list_portfolios)
     app.router.add_get(f"{prefix}/portfolios/{{portfolio_uuid}}", portfolio_breakdown)
+    app.router.add_post(f"{prefix}/portfolios/move_funds", move_funds)
     app.router.add_get(f"{prefix}/transaction_summary", transaction_summary)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from aiohttp import web
 
 from sandbox import trading
+from sandbox.catalog import fmt
 from sandbox.server.responses import BadRequest, error, json_body, json_response, qs_int, qs_list
 from sandbox.server.routing import STATE, private
 from sandbox.server.shapes import fill_json, order_json, page_after
-from sandbox.world import parse_ts
+from sandbox.world import MAKER_FEE, TAKER_FEE, parse_ts
 
 ORDERS_DEFAULT_LIMIT = 100  # [U] undocumented default
 ORDERS_MAX_LIMIT = 1000
@@ -41,6 +43,45 @@ async def create_order(request: web.Request) -> web.Response:
         },
         "order_configuration": order.configuration,
     })
+
+
+@private("trade")
+async def preview_order(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    body = await json_body(request)
+    body.setdefault("client_order_id", "preview")
+    book = state.market.books.get(body.get("product_id")) if isinstance(
+        body.get("product_id"), str) else None
+    result = {
+        "order_total": "0", "commission_total": "0", "errs": [], "warning": [],
+        "quote_size": "0", "base_size": "0",
+        "best_bid": fmt(book.best_bid()[0]) if book else "0",
+        "best_ask": fmt(book.best_ask()[0]) if book else "0",
+        "is_max": False, "order_margin_total": "0", "leverage": "1", "long_leverage": "1",
+        "short_leverage": "1", "slippage": "0", "preview_id": str(uuid.uuid4()),
+    }
+    try:
+        plan = trading.plan_order(state.world, state.market, key=request["key"], body=body)
+    except trading.InvalidRequest as exc:
+        raise BadRequest(str(exc)) from None
+    except trading.OrderRejected as exc:
+        result["errs"] = [exc.error_response["preview_failure_reason"]]
+        return json_response(result)
+    taker_base = sum((s for _, s in plan.executions), Decimal(0))
+    taker_quote = sum((p * s for p, s in plan.executions), Decimal(0))
+    commission = taker_quote * TAKER_FEE
+    base, quote = taker_base, taker_quote
+    if plan.rests:
+        leaf = plan.order.leaf
+        rest_base = Decimal(leaf["base_size"]) - taker_base
+        rest_quote = rest_base * Decimal(leaf["limit_price"])
+        base, quote = base + rest_base, quote + rest_quote
+        commission += rest_quote * MAKER_FEE
+    total = quote + commission if plan.order.side == "BUY" else quote - commission
+    result.update(order_total=fmt(total.quantize(Decimal("0.00000001"))),
+                  commission_total=fmt(commission.quantize(Decimal("0.00000001"))),
+                  quote_size=fmt(quote.quantize(Decimal("0.00000001"))), base_size=fmt(base))
+    return json_response(result)
 
 
 @private("trade")
@@ -157,6 +198,7 @@ async def list_fills(request: web.Request) -> web.Response:
 
 def register(app: web.Application, prefix: str) -> None:
     app.router.add_post(f"{prefix}/orders", create_order)
+    app.router.add_post(f"{prefix}/orders/preview", preview_order)
     app.router.add_post(f"{prefix}/orders/batch_cancel", batch_cancel)
     app.router.add_get(f"{prefix}/orders/historical/batch", list_orders)
     app.router.add_get(f"{prefix}/orders/historical/fills", list_fills)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import requests
 
 pytestmark = pytest.mark.sandbox
 
@@ -180,3 +181,44 @@ def test_unknown_order_is_the_real_404(sandbox, trader):
     assert response.status_code == 404
     assert response.text == ('{"error":"NOT_FOUND","error_details":"order with this orderID was '
                              'not found","message":"order with this orderID was not found"}')
+
+
+def test_preview_changes_nothing_and_reports_insufficient_funds(sandbox, sdk, trader):
+    client = sdk(trader)
+    before = balances(sandbox, trader)
+    ok = client.preview_market_order_buy(product_id="BTC-USD", quote_size="100").to_dict()
+    assert ok["errs"] == [] and Decimal(ok["order_total"]) <= Decimal(100)
+    assert Decimal(ok["base_size"]) > 0 and Decimal(ok["commission_total"]) > 0
+    too_big = client.preview_market_order_buy(product_id="BTC-USD", quote_size="5000").to_dict()
+    assert too_big["errs"] == ["PREVIEW_INSUFFICIENT_FUND"]
+    assert balances(sandbox, trader) == before
+    assert client.list_orders().orders == []
+
+
+def test_move_funds_between_a_users_portfolios_needs_transfer_scope(sandbox, sdk):
+    demo = next(d for d in sandbox.control.state()["demo_keys"] if d["nickname"] == "demo-eddsa")
+    source = demo["portfolio_uuid"]
+    mover = sandbox.control.create_key(algorithm="EdDSA", permissions=["view", "transfer"],
+                                       portfolio=source)
+    viewer = sandbox.control.create_key(permissions=["view"], portfolio=source)
+    client = sdk(mover)
+    target = next(p.uuid for p in client.get_portfolios().portfolios
+                  if p.name == "Long-term savings")
+    with pytest.raises(requests.HTTPError, match="Missing Required Scopes"):
+        sdk(viewer).move_portfolio_funds(value="1", currency="USD",
+                                         source_portfolio_uuid=source,
+                                         target_portfolio_uuid=target)
+    before = balances(sandbox, mover)["USD"][0]
+    moved = client.move_portfolio_funds(value="1.5", currency="USD",
+                                        source_portfolio_uuid=source,
+                                        target_portfolio_uuid=target)
+    assert (moved.source_portfolio_uuid, moved.target_portfolio_uuid) == (source, target)
+    assert balances(sandbox, mover)["USD"][0] == before - Decimal("1.5")
+    client.move_portfolio_funds(value="1.5", currency="USD", source_portfolio_uuid=target,
+                                target_portfolio_uuid=source)
+    assert balances(sandbox, mover)["USD"][0] == before
+    stranger = sandbox.control.create_key(permissions=["view", "transfer"])
+    with pytest.raises(requests.HTTPError, match="404 Client Error"):
+        sdk(stranger).move_portfolio_funds(value="1", currency="USD",
+                                           source_portfolio_uuid=stranger["portfolio_uuid"],
+                                           target_portfolio_uuid=source)
