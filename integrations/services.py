@@ -32,13 +32,14 @@ from integrations.models import (
 from integrations.signatures import match_samples, samples_from_import, signature_hits_record
 from triage.models import Evidence, TimelineEvent
 from triage.redaction import redact_text
-from triage.services import evidence_add, timeline_add
+from triage.services import checklist_propose, evidence_add, timeline_add
 
 DEFAULT_IMPORT_MAX_BYTES = 20 * 1024 * 1024
 # Imports with more requests than this are analysed by a worker, not in the request.
 DEFAULT_INLINE_ANALYSIS_LIMIT = 500
 ANALYSIS_STALE_AFTER = timedelta(minutes=5)
 SIGNATURES_CHECK_ID = "evidence.signatures"
+_ITEM_STATE = {Status.PASS: "pass", Status.WARN: "fail", Status.FAIL: "fail"}
 
 
 def import_max_bytes() -> int:
@@ -157,6 +158,11 @@ def evidence_import_analyze(*, import_id: int) -> bool:
                 codes=codes,
                 finished_at=timezone.now(),
             )
+            for result in results:
+                state = _ITEM_STATE.get(result.status)
+                if state:  # items that list this check id get the verdict as a proposal
+                    checklist_propose(case=evidence_import.case, check_id=result.check_id,
+                                      state=state, note=result.summary)
             timeline_add(
                 case=evidence_import.case,
                 kind=TimelineEvent.Kind.DIAGNOSTIC,

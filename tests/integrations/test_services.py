@@ -191,3 +191,19 @@ def test_sweep_matches_recently_finished_runs(case, jwt_for):
     assert signature_match_recent_runs() == 2
     assert signature_match_recent_runs() == 0
     assert ErrorSignature.objects.get(slug="ws-authentication-failure").hit_count == 2
+
+
+@pytest.mark.django_db
+def test_analysis_proposes_checklist_states_for_items_listing_the_check(make_case, agent):
+    from triage.models import ChecklistItem
+
+    case = make_case(scenario_slug="pagination-confusion")
+    row = case.checklist_items.select_related("item").get(item__key="rate-cursors")
+    ChecklistItem.objects.filter(pk=row.item_id).update(
+        check_ids=[*row.item.check_ids, "evidence.pagination"]
+    )
+    calls = [Call(0, f"{ACCOUNTS}?limit=49", body=page(True, "c1"))]
+    evidence_import_create(case=case, text=har(calls), by=agent)
+    row.refresh_from_db()
+    assert (row.state, row.set_by_diagnostic) == ("fail", True)
+    assert "PAGINATION_STOPPED_EARLY" in row.diagnostic_note
