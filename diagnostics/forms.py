@@ -89,6 +89,25 @@ class RunForm(forms.Form):
         required=False, max_length=4_000, label="Public key (PEM), to verify the signature",
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
     )
+    customer_ip = forms.GenericIPAddressField(
+        required=False, label="Customer's egress IP", unpack_ipv4=True
+    )
+    key_allowed_ips = forms.CharField(
+        required=False, max_length=1000, label="The key's IP allowlist",
+        help_text="Addresses or networks, separated by commas or spaces.",
+    )
+    level2 = forms.BooleanField(required=False, label="Also subscribe to level2")
+    long_run = forms.BooleanField(
+        required=False, label="Long run (refresh the WebSocket JWT before it expires)"
+    )
+    ws_user_reproduce = forms.ChoiceField(
+        required=False, label="Reproduce on the user channel",
+        choices=[("", "Nothing (a fresh JWT)"), ("no_jwt", "Subscribing without a JWT"),
+                 ("expired_jwt", "Subscribing with an expired JWT")],
+    )
+    page_limit = forms.IntegerField(
+        required=False, min_value=1, max_value=250, label="Page size for list endpoints"
+    )
     rest_base = forms.CharField(max_length=300, label="REST base URL")
     ws_market_url = forms.CharField(max_length=300, label="Market WebSocket URL")
     ws_user_url = forms.CharField(max_length=300, label="User WebSocket URL")
@@ -126,6 +145,17 @@ class RunForm(forms.Form):
             )
         return value
 
+    def clean_key_allowed_ips(self) -> list[str]:
+        import ipaddress
+
+        entries = self.cleaned_data["key_allowed_ips"].replace(",", " ").split()
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValidationError(f"{entry[:40]} is not an IP address or network.") from None
+        return entries
+
     def clean_key_name(self) -> str:
         value = self.cleaned_data["key_name"].strip()
         if "-----BEGIN" in value or "\n" in value:
@@ -144,6 +174,17 @@ class RunForm(forms.Form):
             self.add_error("side", "Pick buy or sell for the order size.")
         return data
 
+    def _options(self) -> dict:
+        data = self.cleaned_data
+        options: dict = {}
+        if data.get("level2"):
+            options["level2"] = True
+        if data.get("ws_user_reproduce"):
+            options["ws_user_reproduce"] = data["ws_user_reproduce"]
+        if data.get("page_limit"):
+            options["page_limit"] = data["page_limit"]
+        return options
+
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {
@@ -159,6 +200,10 @@ class RunForm(forms.Form):
             "customer_request": data.get("customer_request") or "",
             "customer_time": data.get("customer_time"),
             "public_key_pem": data.get("public_key_pem") or "",
+            "customer_ip": data.get("customer_ip") or "",
+            "key_allowed_ips": data.get("key_allowed_ips") or [],
+            "long_run": bool(data.get("long_run")),
+            "options": self._options(),
             "rest_base": data["rest_base"],
             "ws_market_url": data["ws_market_url"],
             "ws_user_url": data["ws_user_url"],

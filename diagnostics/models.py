@@ -56,6 +56,14 @@ class DiagnosticRun(models.Model):
     )
     customer_request = models.CharField(max_length=300, blank=True)
     customer_time = models.BigIntegerField(null=True, blank=True)
+    customer_ip = models.GenericIPAddressField(null=True, blank=True)
+    key_allowed_ips = models.JSONField(
+        default=list, blank=True, help_text="The key's IP allowlist as the customer set it."
+    )
+    long_run = models.BooleanField(default=False)
+    options = models.JSONField(
+        default=dict, blank=True, help_text="Check knobs, e.g. level2 or ws_user_reproduce."
+    )
     credentials_handle = models.CharField(
         max_length=64, blank=True,
         help_text="Opaque name of the encrypted, expiring credentials held outside the DB.",

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import time
+from collections import Counter
 from datetime import timedelta
 from functools import partial
 
@@ -42,6 +43,17 @@ CREDENTIALS_EXPIRED = (
 )
 # Checks that read the customer's pasted token, which travels sealed with the secret.
 TOKEN_CHECKS = {"jwt.inspect", "jwt.clock_skew"}
+# The check knobs a run may set, each with its validator.
+OPTIONS = {
+    "level2": lambda v: isinstance(v, bool),
+    "ws_user_reproduce": lambda v: v in ("no_jwt", "expired_jwt"),
+    "jwt_use": lambda v: v in ("rest", "ws"),
+    "page_limit": lambda v: isinstance(v, int) and 1 <= v <= 250,
+    "max_pages": lambda v: isinstance(v, int) and 1 <= v <= 100,
+    "ws_seconds": lambda v: isinstance(v, (int, float)) and 0 < v <= 30,
+    "rate_probe_calls": lambda v: isinstance(v, int) and 1 <= v <= 20,
+    "server_time": lambda v: isinstance(v, int) and v > 0,
+}
 
 
 class QueueUnavailable(Exception):
@@ -99,6 +111,10 @@ def run_start(
     public_key_pem: str = "",
     customer_request: str = "",
     customer_time: int | None = None,
+    customer_ip: str = "",
+    key_allowed_ips: list[str] | None = None,
+    long_run: bool = False,
+    options: dict | None = None,
     product_id: str = "",
     portfolio_id: str = "",
     action: str = DiagnosticRun.Action.VIEW,
@@ -120,6 +136,11 @@ def run_start(
         )
     if key_secret and not key_name:
         raise ValidationError({"key_name": "Enter the key name that goes with the secret."})
+    options = dict(options or {})
+    bad = [name for name, value in options.items()
+           if name not in OPTIONS or not OPTIONS[name](value)]
+    if bad:
+        raise ValidationError({"options": f"Unknown or invalid options: {', '.join(bad)}"})
     checks = list(dict.fromkeys(checks))
     now = timezone.now()
     run = DiagnosticRun(
@@ -131,7 +152,9 @@ def run_start(
         side=side, size=str(size or ""), key_prefix=key_prefix(key_name).prefix,
         customer_jwt_unsigned=unsigned_token(customer_jwt),
         customer_request=customer_request, customer_time=customer_time,
-        created_at=now, deadline=now + timedelta(seconds=deadline_seconds()),
+        customer_ip=customer_ip or None, key_allowed_ips=list(key_allowed_ips or []),
+        long_run=long_run, options=options, created_at=now,
+        deadline=now + timedelta(seconds=deadline_seconds()),
     )
     run.full_clean()
     payload = {
@@ -246,6 +269,8 @@ def _execute(check_run: CheckRun) -> CheckResult:
         side=run.side, size=run.size, customer_jwt=sealed.get("customer_jwt", ""),
         customer_request=run.customer_request, customer_time=run.customer_time,
         public_key_pem=sealed.get("public_key_pem", ""),
+        customer_ip=run.customer_ip or "", key_allowed_ips=list(run.key_allowed_ips or []),
+        long_run=run.long_run, options=dict(run.options or {}),
         credentials=Credentials(sealed["key_name"], sealed["key_secret"])
         if sealed.get("key_name") and sealed.get("key_secret") else None,
         deadline=time.monotonic() + max(1.0, remaining - 1.0),
@@ -377,9 +402,7 @@ def _report(*, run_id: int) -> None:
             case=run.case, check_id=result.check_id, state=state,
             note=f"{prefix}{result.summary}{codes}"[:500], run_id=run.pk,
         )
-    counts: dict[str, int] = {}
-    for result in results:
-        counts[result.status] = counts.get(result.status, 0) + 1
+    counts = dict(Counter(result.status for result in results))
     tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     codes = sorted({code for result in results for code in result.codes})
     if run.status == DiagnosticRun.Status.FAILED:
