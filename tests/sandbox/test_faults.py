@@ -187,10 +187,12 @@ def test_ws_heartbeat_stall(sandbox, pair):
         assert resumed
 
 
-def test_run_sandbox_fault_flags_and_no_control(tmp_path):
-    """The same faults switched on from the command line, in a sandbox of its own."""
+@pytest.mark.parametrize("control_off", [("--no-control",), ("--host", "0.0.0.0")])
+def test_run_sandbox_fault_flags_and_control_off(tmp_path, control_off):
+    """Faults switched on from the command line; the control API is off with --no-control
+    and outside the default local mode (listening beyond loopback)."""
     server = start_sandbox(tmp_path, "--clock-offset", "120", "--server-error-burst", "1",
-                           "--no-control", settings_module="tests.settings")
+                           *control_off, settings_module="tests.settings")
     try:
         url = f"{server.base_url}/api/v3/brokerage/time"
         assert requests.get(url, json={}, timeout=5).status_code == 500

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from pathlib import Path
 
 from django.conf import settings
@@ -10,6 +11,18 @@ from django.core.management.base import BaseCommand
 
 from sandbox.server.runner import configure_logging, serve
 from sandbox.server.state import Options
+
+LOOPBACK = "127.0.0.1/32,::1/128"
+
+
+def is_loopback(host: str) -> bool:
+    """The default local mode: listening on a loopback address only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Command(BaseCommand):
@@ -30,8 +43,10 @@ class Command(BaseCommand):
                                  "(default VAR_DIR/sandbox-demo-keys.json)")
         parser.add_argument("--no-control", action="store_true",
                             help="disable the /_sandbox/ control API")
-        parser.add_argument("--control-allow", default="127.0.0.1/32,::1/128",
-                            help="comma-separated networks allowed to use the control API")
+        parser.add_argument("--control-allow", default=None,
+                            help="comma-separated networks allowed to use the control API; "
+                                 "without it the control API is on only when --host is a "
+                                 "loopback address, and then for loopback callers only")
         parser.add_argument("--private-rate-limit", type=int, default=30)
         parser.add_argument("--public-rate-limit", type=int, default=10)
         parser.add_argument("--ws-unauth-msgs-per-second", type=int, default=8)
@@ -62,8 +77,10 @@ class Command(BaseCommand):
             ws_connections_per_s=opts["ws_connections_per_second"],
             subscribe_deadline_s=opts["subscribe_deadline"],
             l2_rate=opts["l2_rate"],
-            control_enabled=not opts["no_control"],
-            control_allow=tuple(n.strip() for n in opts["control_allow"].split(",") if n.strip()),
+            control_enabled=not opts["no_control"] and (
+                opts["control_allow"] is not None or is_loopback(opts["host"])),
+            control_allow=tuple(n.strip() for n in (opts["control_allow"] or LOOPBACK).split(",")
+                                if n.strip()),
         )
         fault_names = ("clock_offset_s", "latency_ms", "rate_limit_storm", "server_error_burst",
                        "ws_drop_after", "ws_sequence_gap", "ws_heartbeat_stall",
@@ -83,6 +100,8 @@ class Command(BaseCommand):
             for demo in state.world.demo_secrets:
                 out.write(f"    {demo['nickname']:<20} {demo['algorithm']:<6} "
                           f"{','.join(demo['permissions']):<22} {demo['key_name']}")
+            if not options.control_enabled:
+                out.write("  Control API off (not in local mode; see --control-allow)")
             if faults or opts["revoked_keys"]:
                 out.write(f"  Faults on: {faults} revoked={opts['revoked_keys']}")
             out.flush()
