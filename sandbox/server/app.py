@@ -104,7 +104,10 @@ async def gate(request: web.Request, handler):
         request["nonce"] = info.nonce
     if faults.rate_limit_storm:
         state.counters["rate_limited"] += 1
-        return _with_rate_headers(json_response(RATE_LIMITED, 429), state, key, request, 0)
+        response = json_response(RATE_LIMITED, 429)
+        limiter = state.private_limiter if key else state.public_limiter
+        response.headers.update(limiter.exhausted().headers())
+        return response
     if state.faults.consume_burst(faults):
         state.counters["server_errors"] += 1
         return json_response(SERVER_ERROR, 500)
@@ -121,14 +124,6 @@ async def gate(request: web.Request, handler):
             response = await handler(request)
         except BadRequest as exc:
             response = error(exc.code, exc.details, exc.status)
-    response.headers.update(verdict.headers())
-    return response
-
-
-def _with_rate_headers(response, state, key, request, remaining):
-    limiter = state.private_limiter if key else state.public_limiter
-    verdict = limiter.hit(f"storm:{key.name if key else request.remote}", cost=0)
-    verdict.remaining = remaining
     response.headers.update(verdict.headers())
     return response
 

@@ -48,6 +48,12 @@ class WindowLimiter:
         reset = int(math.ceil(start + self.window_s))
         return Verdict(used <= self.limit, self.limit, max(0, self.limit - used), reset)
 
+    def exhausted(self, now: float | None = None) -> Verdict:
+        """A refusal for this window without counting (the 429-storm fault)."""
+        now = time.time() if now is None else now
+        start = math.floor(now / self.window_s) * self.window_s
+        return Verdict(False, self.limit, 0, int(math.ceil(start + self.window_s)))
+
     def _prune(self, current: float) -> None:
         for bucket in [b for b, (s, _) in self._windows.items() if s != current]:
             del self._windows[bucket]
