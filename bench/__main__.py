@@ -14,6 +14,7 @@ import time
 import traceback
 from pathlib import Path
 
+from bench import env
 from bench.report import Figure, machine, markdown
 
 BENCHES = [
@@ -31,6 +32,25 @@ def main(argv: list[str]) -> int:
     only = set(argv[1:])
     figures: list[Figure] = []
     failures = []
+    total = time.monotonic()
+    setup = env.prepare()
+    print(f"== database {setup['database']}, broker {setup['broker']}", flush=True)
+    try:
+        _run_all(only, figures, failures)
+    finally:
+        env.cleanup()
+    info = machine() | setup | {"minutes": round((time.monotonic() - total) / 60, 1)}
+    out = Path(__file__).with_name("results.json")
+    out.write_text(json.dumps({"machine": info, "figures": [f.as_dict() for f in figures],
+                               "failed": failures}, indent=2))
+    print()
+    print(markdown(figures, info))
+    if failures:
+        print(f"\nBenchmarks that failed to run: {', '.join(failures)}")
+    return 1 if failures else 0
+
+
+def _run_all(only: set[str], figures: list[Figure], failures: list[str]) -> None:
     for name in BENCHES:
         if only and name.rsplit(".", 1)[-1] not in only:
             continue
@@ -43,15 +63,6 @@ def main(argv: list[str]) -> int:
             failures.append(name)
             traceback.print_exc()
         print(f"   {time.monotonic() - started:.1f}s", flush=True)
-    info = machine()
-    out = Path(__file__).with_name("results.json")
-    out.write_text(json.dumps({"machine": info, "figures": [f.as_dict() for f in figures],
-                               "failed": failures}, indent=2))
-    print()
-    print(markdown(figures, info))
-    if failures:
-        print(f"\nBenchmarks that failed to run: {', '.join(failures)}")
-    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -47,7 +47,8 @@ def fmt(value: float | None) -> str:
 def markdown(figures: list[Figure], info: dict) -> str:
     lines = [
         f"Measured {info['date']} on {info['cpus']} cores, {info['memory_gb']} GB, "
-        f"Python {info['python']}, database {info['database']}.",
+        f"Python {info['python']}, database {info['database']}, broker "
+        f"{info.get('broker', '?')}; the whole run took {info.get('minutes', '?')} min.",
         "",
         "| Measure | Value | Baseline (same run) | Ratio | Goal | Met |",
         "|---|---|---|---|---|---|",

@@ -15,6 +15,7 @@ from diagnostics.net.ws import FrameLog, WsOpen, open_websocket
 ACK_TIMEOUT_S = 5.0  # the server disconnects a client that has not subscribed within 5 s
 HEARTBEAT_STALL_S = 2.5  # heartbeats come every second
 REFRESH_MARGIN_S = 30
+EVENTS_KEPT = 20  # a sample of events for the result; a busy feed must not grow memory
 
 
 def classify_error(message: str) -> str:
@@ -106,7 +107,10 @@ class Stream:
                     self.heartbeat_gaps.append({"after": self.last_counter, "got": counter})
                 self.last_counter = counter
                 self.last_heartbeat_at = now
-            elif channel != "heartbeats":
+            elif channel != "heartbeats" and (
+                len(self.events) < EVENTS_KEPT
+                or (channel == "user" and event.get("type") == "snapshot")
+            ):
                 self.events.append({"channel": channel, "type": event.get("type"),
                                     "event": event})
 
