@@ -49,6 +49,10 @@ async def edge(request: web.Request, handler):
         response = await handler(request)
     except web.HTTPException as exc:
         response = exc
+        if request.path.startswith(REST_PREFIX) and exc.status in (404, 405):
+            # [U] Unknown routes answer in the general error shape.
+            code = "NOT_FOUND" if exc.status == 404 else "METHOD_NOT_ALLOWED"
+            response = error(code, exc.reason, exc.status)
     except BadRequest as exc:
         response = error(exc.code, exc.details, exc.status)
     except Exception:

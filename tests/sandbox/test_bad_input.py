@@ -105,3 +105,9 @@ def test_junk_websocket_messages(sandbox, trader):
                             "jwt": token}))
         assert json.loads(ws.recv(timeout=3))["channel"] == "subscriptions"
         assert json.loads(ws.recv(timeout=3))["channel"] == "status"
+
+
+def test_unknown_rest_route_is_a_json_404(sandbox):
+    response = requests.get(f"{sandbox.base_url}/api/v3/brokerage/acounts", json={}, timeout=5)
+    assert response.status_code == 404 and response.json()["error"] == "NOT_FOUND"
+    assert response.headers["x-request-id"]
