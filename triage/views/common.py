@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django_htmx.middleware import HtmxDetails
 
 from triage import selectors
-from triage.forms import AddChecklistForm, CaseDetailsForm, EvidenceForm, NoteForm
+from triage.forms import CaseDetailsForm, EvidenceForm, NoteForm
 from triage.models import Case
 from triage.panels import case_panels
 
@@ -38,8 +38,6 @@ def get_case(pk: int) -> Case:
 
 def case_context(request: HttpRequest, case: Case, **overrides) -> dict:
     """Everything the case page and its partials read."""
-    add_form = AddChecklistForm()
-    add_form.fields["template"].queryset = selectors.case_missing_checklists(case=case)
     context = {
         "case": case,
         "checklists": selectors.case_checklists(case=case),
@@ -48,7 +46,7 @@ def case_context(request: HttpRequest, case: Case, **overrides) -> dict:
         "details_form": CaseDetailsForm(instance=case),
         "evidence_form": EvidenceForm(),
         "note_form": NoteForm(),
-        "add_checklist_form": add_form,
+        "missing_checklists": list(selectors.case_missing_checklists(case=case)),
         "transitions": [Case.Status(s) for s in case.allowed_transitions],
         "panels": case_panels(request=request, case=case),
     }
