@@ -23,7 +23,7 @@ def test_case_page_full(agent_client, case):
                  'id="case-details"', 'id="progress-authentication"'):
         assert part in html
     assert "Verify JWT claims/headers and clock skew" in html
-    assert "<summary>How to check</summary>" in html
+    assert ">How to check</summary>" in html
     assert '<label for="item-' in html
     assert "0 of 3 checked" in html
 
