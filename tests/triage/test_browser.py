@@ -62,6 +62,12 @@ def work_the_case(page, base_url, username, case_url, item_pk, token):
     page.wait_for_selector(f"#item-{item_pk}.state-na")
     seen["focus"] = page.evaluate("document.activeElement.id")
 
+    # A note saves when the agent tabs away; focus stays on the next control.
+    page.fill(f"#item-{item_pk}-note", "nbf is in the future")
+    page.keyboard.press("Tab")
+    page.wait_for_selector("#timeline >> text=nbf is in the future")
+    seen["focus_after_note"] = page.evaluate("document.activeElement.id")
+
     page.click(f"#item-{item_pk} summary")
     seen["guidance_visible"] = page.is_visible(f"#item-{item_pk} .guidance >> text=uri claim")
 
@@ -92,10 +98,11 @@ def test_working_a_case_page_without_reloads(live_server, agent, case):
     assert "1 of 3 checked" in seen["progress"]
     assert "Verify JWT claims/headers and clock skew: Fail" in seen["timeline"]
     assert seen["focus"] == f"item-{row.pk}-na"
+    assert seen["focus_after_note"] == f"item-{row.pk}-save"
     assert seen["guidance_visible"] is True
     assert "[REDACTED-SIGNATURE]" in seen["headers"]
     assert jwt_parts(token)[2] not in seen["html"]
     assert seen["not_reloaded"] is True
     row.refresh_from_db()
-    assert (row.state, row.set_by) == ("na", agent)
+    assert (row.state, row.note, row.set_by) == ("na", "nbf is in the future", agent)
     assert case.evidence.get().correlation_ids[0]["value"] == "3d2c1b0a-9999-4888-8777-666655554444"
