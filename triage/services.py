@@ -146,7 +146,8 @@ def case_update(*, case: Case, by=None, **changes) -> Case:
     if not changed:
         return case
     case.full_clean()
-    case.save()
+    # Only the changed fields: a concurrent status change must not be written back.
+    case.save(update_fields=[*changed, "updated_at"])
     kind = TimelineEvent.Kind.ASSIGNED if changed == ["assignee"] else TimelineEvent.Kind.UPDATED
     summary = (
         f"Assigned to {case.assignee or 'nobody'}"
@@ -186,6 +187,12 @@ def case_transition(*, case: Case, to: str, by=None, reason: str = "") -> Case:
     return case
 
 
+_ITEM_STATE_FIELDS = (
+    "state", "note", "set_by_id", "set_by_diagnostic", "set_at", "diagnostic_state",
+    "diagnostic_note", "diagnostic_run_id", "diagnostic_at",
+)
+
+
 @transaction.atomic
 def checklist_item_set(
     *, case_item: CaseChecklistItem, by, state: str | None = None, note: str | None = None
@@ -193,6 +200,10 @@ def checklist_item_set(
     """An agent sets an item's state and/or note; this overrides any diagnostic proposal."""
     if state is not None and state not in ItemState.values:
         raise ValidationError({"state": f"Unknown state {state!r}."})
+    # Compare with the stored row, locked, so a diagnostic's concurrent proposal is kept.
+    current = CaseChecklistItem.objects.select_for_update().get(pk=case_item.pk)
+    for field in _ITEM_STATE_FIELDS:
+        setattr(case_item, field, getattr(current, field))
     events = []
     if state is not None and state != case_item.state:
         case_item.state = state
@@ -210,7 +221,7 @@ def checklist_item_set(
     case_item.set_by = by
     case_item.set_at = timezone.now()
     case_item.full_clean()
-    case_item.save()
+    case_item.save(update_fields=["state", "note", "set_by", "set_by_diagnostic", "set_at"])
     for kind, summary in events:
         timeline_add(
             case=case_item.case,

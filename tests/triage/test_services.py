@@ -238,3 +238,20 @@ def test_practice_cases_are_left_out_of_the_default_list(make_case):
     assert set(case_list(include_practice=True)) == {real, practice}
     assert Scenario.objects.count() == 5
     assert ItemState.values == ["pending", "pass", "fail", "na"]
+
+
+def test_item_set_keeps_a_proposal_made_after_the_row_was_loaded(case, agent):
+    row = _row(case, "auth-jwt-claims")
+    services.checklist_propose(case=case, check_id="jwt.inspect", state="fail", note="no kid",
+                               run_id=9)
+    services.checklist_item_set(case_item=row, by=agent, state="pass")
+    row.refresh_from_db()
+    assert (row.state, row.diagnostic_state, row.diagnostic_run_id) == ("pass", "fail", 9)
+
+
+def test_case_update_never_writes_back_a_stale_status(case, agent):
+    stale = Case.objects.get(pk=case.pk)
+    services.case_transition(case=case, to="escalated", by=agent)
+    services.case_update(case=stale, by=agent, priority="urgent")
+    case.refresh_from_db()
+    assert (case.status, case.priority) == ("escalated", "urgent")
