@@ -39,7 +39,8 @@ class Connection:
         self.heartbeat_counter = 0
         self.started = time.monotonic()
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_LIMIT)
-        self.closed = False
+        self.closed = False  # no more messages will be queued
+        self.closing = False  # a close frame is queued; stop reading
         self.ever_subscribed = False
         self._faults = state.faults.effective(None)
         self._faults_at = 0.0
@@ -63,8 +64,9 @@ class Connection:
             self.queue.put_nowait((channel, payload))
         except asyncio.QueueFull:
             log.warning("ws slow consumer ip=%s; closing", self.remote)
-            self.closed = True
-            self.queue = asyncio.Queue()
+            self.closed = self.closing = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
             self.queue.put_nowait(("__close__", "1011:slow consumer"))
 
     def push_events(self, channel: str, events: list[dict]) -> None:

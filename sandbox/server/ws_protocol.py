@@ -68,14 +68,15 @@ async def serve_socket(request: web.Request, endpoint: str) -> web.StreamRespons
                 handle_message(conn, message.data)
             elif message.type == WSMsgType.BINARY:
                 conn.push(None, MALFORMED)
-            if conn.closed or writer.done():
+            if conn.closing or writer.done():
                 break
     finally:
         hub.drop(conn)
         deadline.cancel()
-        if not writer.done():
-            await asyncio.sleep(0)  # let queued error messages go out first
-            writer.cancel()
+        if conn.closing and not writer.done():
+            # Let the queued error and close frame go out first.
+            await asyncio.wait({writer}, timeout=2)
+        writer.cancel()
         log.info("ws close %s ip=%s sent=%s key=%s", request.path, request.remote, conn.sent,
                  conn.key.name if conn.key else "-")
     return ws
@@ -92,13 +93,13 @@ def handle_message(conn: Connection, text: str) -> None:
     state = conn.state
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         data = None
     token = data.get("jwt") if isinstance(data, dict) else None
     if not token and not state.ws_message_limiter.hit(f"ip:{conn.remote}").allowed:
         conn.push(None, RATE_EXCEEDED)
         conn.push("__close__", "1008:rate limit exceeded")
-        conn.closed = True
+        conn.closing = True
         return
     if not isinstance(data, dict) or data.get("type") not in ("subscribe", "unsubscribe"):
         conn.push(None, MALFORMED)

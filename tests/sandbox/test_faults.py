@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import queue
 import time
+from datetime import datetime
 
 import pytest
 import requests
@@ -172,13 +173,15 @@ def test_ws_heartbeat_stall(sandbox, pair):
         subscribe(ws, faulty, "heartbeats")
         subscribe(ws, faulty, "ticker", ["BTC-USD"])
         sandbox.control.set_faults(key_name=faulty["key_name"], ws_heartbeat_stall=True)
-        time.sleep(0.3)
-        channels = []
-        deadline = time.monotonic() + 2.5
+        stalled_from = time.time() + 0.5  # the connection re-reads its faults within 0.2 s
+        seen = []
+        deadline = time.monotonic() + 2.6
         while time.monotonic() < deadline:
-            channels.append(json.loads(ws.recv(timeout=3))["channel"])
-        stalled = channels[channels.index("ticker", 2):] if "ticker" in channels else channels
-        assert "heartbeats" not in stalled[1:] and channels.count("ticker") >= 2
+            message = json.loads(ws.recv(timeout=3))
+            sent_at = datetime.fromisoformat(message["timestamp"].replace("Z", "+00:00"))
+            seen.append((message["channel"], sent_at.timestamp()))
+        late = [channel for channel, sent_at in seen if sent_at > stalled_from]
+        assert "heartbeats" not in late and late.count("ticker") >= 2
         sandbox.control.clear_faults(key_name=faulty["key_name"])
         deadline = time.monotonic() + 3
         resumed = False
