@@ -58,7 +58,7 @@ def test_latency(sandbox, pair):
     started = time.perf_counter()
     assert status(sandbox, bystander) == 200
     fast = time.perf_counter() - started
-    assert slow >= 0.4 and fast < 0.2
+    assert slow >= 0.4 and fast < 0.35
 
 
 def test_global_latency_slows_every_key(sandbox, pair):
