@@ -21,6 +21,8 @@ class Options:
     private_rate_limit: int = 30
     public_rate_limit: int = 10
     ws_unauth_msgs_per_s: int = 8
+    # [U] The two official pages conflict (8/s vs 750/s new connections per IP); 750 is the
+    # default, `--ws-connections-per-second 8` reproduces the stricter page.
     ws_connections_per_s: int = 750
     subscribe_deadline_s: float = 5.0
     l2_rate: float = 8.0  # level2 update messages per second per product
