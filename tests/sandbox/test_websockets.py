@@ -182,3 +182,22 @@ def test_authenticated_messages_are_not_limited(sandbox):
                                 "nonce": str(uuid.uuid4())}))
         kinds = [recv_json(ws)["channel"] for _ in range(24)]
     assert kinds.count("subscriptions") == 12 and kinds.count("status") == 12
+
+
+def test_connection_rate_per_ip_refuses_the_handshake(tmp_path):
+    from websockets.exceptions import InvalidStatus
+
+    from sandbox.launcher import start_sandbox
+
+    server = start_sandbox(tmp_path, "--ws-connections-per-second", "2",
+                           settings_module="tests.settings")
+    try:
+        time.sleep(1.02 - time.time() % 1)
+        opened = [connect(server.ws_market_url), connect(server.ws_market_url)]
+        with pytest.raises(InvalidStatus) as refused:
+            connect(server.ws_market_url)
+        assert refused.value.response.status_code == 429
+        for ws in opened:
+            ws.close()
+    finally:
+        server.stop()
