@@ -142,8 +142,9 @@ def console(page):
     page.on("console", lambda msg: seen.messages.append(f"{msg.type}: {msg.text}"))
     page.on("pageerror", lambda exc: seen.messages.append(f"error: {exc}"))
     page.add_init_script(
-        "document.addEventListener('securitypolicyviolation', e => console.error("
-        "'Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+        "window.cspViolations = 0; document.addEventListener('securitypolicyviolation', e => {"
+        " window.cspViolations += 1; console.error("
+        "'Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI); });"
     )
     return seen
 
