@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from triage.models import (
     Case,
@@ -22,18 +23,28 @@ from triage.models import (
 TIMELINE_LIMIT = 50
 
 
+def _item_count(*, exclude_state: str = "", state: str = "") -> Coalesce:
+    """Checklist items of the outer case, as a correlated subquery.
+
+    A subquery per listed row instead of a join + GROUP BY over every filtered case: the
+    database counts items only for the rows of the page it returns, and the paginator's
+    count skips it.
+    """
+    rows = CaseChecklistItem.objects.filter(case=OuterRef("pk"))
+    if state:
+        rows = rows.filter(state=state)
+    if exclude_state:
+        rows = rows.exclude(state=exclude_state)
+    rows = rows.order_by().values("case").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 def case_queryset() -> QuerySet[Case]:
     """Cases with scenario and people joined and checklist progress annotated."""
     return Case.objects.select_related("scenario", "assignee", "created_by").annotate(
-        items_total=Count("checklist_items", distinct=True),
-        items_done=Count(
-            "checklist_items",
-            filter=~Q(checklist_items__state=ItemState.PENDING),
-            distinct=True,
-        ),
-        items_failed=Count(
-            "checklist_items", filter=Q(checklist_items__state=ItemState.FAIL), distinct=True
-        ),
+        items_total=_item_count(),
+        items_done=_item_count(exclude_state=ItemState.PENDING),
+        items_failed=_item_count(state=ItemState.FAIL),
     )
 
 
