@@ -1,7 +1,7 @@
 """End-to-end flows in headless Chromium against a live server, a real worker and the sandbox.
 
 Debian's Chromium is driven by Playwright (its own browser download is not used). Without
-Chromium the whole folder is skipped with one line in the report header.
+Chromium the whole folder is skipped with one line at the end of the report.
 
 Screenshots go to docs/screenshots/ when SCREENSHOTS=1 (`make screenshots`), else to a
 temporary folder, so an ordinary test run never touches the committed images.
@@ -17,11 +17,16 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = next(
-    (path for path in ("/usr/bin/chromium", shutil.which("chromium") or "",
-                       shutil.which("chromium-browser") or "") if path and os.path.exists(path)),
-    "",
-)
+
+def _chromium() -> str:
+    """Debian's Chromium, or the binary named by CHROMIUM_PATH."""
+    candidates = [os.environ["CHROMIUM_PATH"]] if "CHROMIUM_PATH" in os.environ else [
+        "/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or "",
+    ]
+    return next((path for path in candidates if path and os.path.exists(path)), "")
+
+
+CHROMIUM = _chromium()
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = ROOT / "docs" / "screenshots"
 AXE_JS = ROOT / "static" / "vendor" / "axe" / "axe.min.js"
@@ -34,10 +39,11 @@ if not CHROMIUM:
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
-def pytest_report_header(config):
+def pytest_terminal_summary(terminalreporter):
     if not CHROMIUM:
-        return "browser tests: SKIPPED, Chromium is not installed (apt-get install chromium)"
-    return None
+        terminalreporter.write_line(
+            "tests/browser: SKIPPED, Chromium is not installed (apt-get install chromium)"
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)
