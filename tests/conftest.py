@@ -33,3 +33,8 @@ def pytest_sessionfinish(session, exitstatus):
     run_dir = Path(os.environ["VAR_DIR"])
     if run_dir.name.startswith("run-") and not hasattr(session.config, "workerinput"):
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the browser flows last: Playwright's event loop stays in the test thread."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
