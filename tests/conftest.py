@@ -35,6 +35,7 @@ def pytest_sessionfinish(session, exitstatus):
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items):
     """Run the browser flows last: Playwright's event loop stays in the test thread."""
     items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
