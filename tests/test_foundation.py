@@ -135,3 +135,14 @@ def test_docker_compose_is_consistent():
             assert (ROOT / context).exists()
             dockerfile = ROOT / "Dockerfile"
             assert dockerfile.exists()
+
+
+def test_every_environment_variable_is_documented_in_readme():
+    import re
+
+    source = (ROOT / "config" / "settings.py").read_text()
+    readme = (ROOT / "README.md").read_text()
+    names = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', source))
+    assert names, "settings read the environment"
+    missing = sorted(name for name in names if f"`{name}`" not in readme)
+    assert not missing, f"not in README's settings table: {missing}"
