@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
+LOADSTAMP := $(VENV)/.installed-load
 
 .PHONY: run test lint bench loadtest screenshots migrate clean
 
@@ -36,7 +37,11 @@ lint: $(DEVSTAMP)
 bench: $(DEVSTAMP)
 	$(PY) -m bench
 
-loadtest: $(DEVSTAMP)
+$(LOADSTAMP): requirements.txt requirements-load.txt | $(PY)
+	$(PIP) install --quiet -r requirements-load.txt
+	touch $@
+
+loadtest: $(DEVSTAMP) $(LOADSTAMP)
 	$(PY) -m loadtest
 
 screenshots: $(DEVSTAMP)

@@ -88,11 +88,21 @@ def _requests(rng: random.Random):
                  "page": rng.choice(["1", "2", "3"])}
         return lambda: agent_client.get("/cases/", query)
 
+    def case_list_all():
+        return lambda: agent_client.get("/cases/", {"scope": "team"})
+
+    def case_search():
+        query = {"scope": "team", "q": f"ZD-{rng.randint(100, 999)}"}
+        return lambda: agent_client.get("/cases/", query)
+
     def lead_queue():
         return lambda: lead_client.get("/escalations/queue/")
 
     return {"case page": case_page, "htmx checklist update": checklist_update,
-            "case list, team scope with 3 filters": case_list, "lead escalation queue": lead_queue}
+            "case list, team scope with 3 filters": case_list,
+            "case list, team scope, no filter": case_list_all,
+            "case list, search by ticket number": case_search,
+            "lead escalation queue": lead_queue}
 
 
 def _measure(requests, samples: int) -> dict:
