@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -143,7 +144,10 @@ def reply_append(request: HtmxHttpRequest, case_pk: int) -> HttpResponse:
     case = _case(case_pk)
     form = ReplyAppendForm(request.POST)
     if not form.is_valid():
-        return _panel(request, case, "reply-draft", status=422)
+        error = " ".join(e for errors in form.errors.values() for e in errors)
+        if not request.htmx:
+            messages.error(request, error)
+        return _panel(request, case, "reply-draft", status=422, reply_error=error)
     template = signature = None
     if form.cleaned_data.get("template"):
         template = get_object_or_404(ReplyTemplate, pk=form.cleaned_data["template"],
@@ -153,8 +157,11 @@ def reply_append(request: HtmxHttpRequest, case_pk: int) -> HttpResponse:
     try:
         draft = services.reply_draft_append(case=case, by=request.user, template=template,
                                             signature=signature)
-    except ValidationError:
-        return _panel(request, case, "reply-draft", status=422)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+        if not request.htmx:
+            messages.error(request, error)
+        return _panel(request, case, "reply-draft", status=422, reply_error=error)
     return _panel(request, case, "reply-draft",
                   draft_form=ReplyDraftForm(initial={"text": draft.text}))
 

@@ -70,7 +70,9 @@ def checklist_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             messages.error(request, "Choose a checklist that is not on the case yet.")
         return redirect(case)
     status = 422 if form.errors else 200
-    return render_partials(request, ["checklists", "timeline"], case_context(request, case), status)
+    error = "Choose a checklist that is not on the case yet." if form.errors else ""
+    context = case_context(request, case, checklist_error=error)
+    return render_partials(request, ["checklists", "timeline"], context, status)
 
 
 def _too_big(request) -> bool:
