@@ -146,3 +146,12 @@ def test_every_environment_variable_is_documented_in_readme():
     assert names, "settings read the environment"
     missing = sorted(name for name in names if f"`{name}`" not in readme)
     assert not missing, f"not in README's settings table: {missing}"
+
+
+def test_readme_finding_codes_table_matches_the_code_table():
+    from diagnostics.codes import markdown_table
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- finding-codes:start -->")[1].split("<!-- finding-codes:end -->")[0]
+    expected = [line for line in markdown_table().splitlines() if line.startswith("|")]
+    assert block.strip().splitlines() == expected
