@@ -26,6 +26,16 @@ def staff_users():
     )
 
 
+class KeyPrefixField(forms.CharField):
+    """The key prefix input: a whole pasted key name must reach the server to be reduced,
+    so the browser is not told to cut it at the stored prefix length."""
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
 class KeyPrefixMixin:
     """Reduces the key prefix field before anything else sees it.
 
@@ -51,7 +61,7 @@ def url_field(label: str) -> forms.URLField:
 
 class CaseCreateForm(KeyPrefixMixin, forms.ModelForm):
     external_ticket_url = url_field("Ticket link")
-    key_prefix = forms.CharField(required=False, max_length=16, help_text=KEY_PREFIX_HELP)
+    key_prefix = KeyPrefixField(required=False, max_length=16, help_text=KEY_PREFIX_HELP)
     portfolio_id = forms.UUIDField(
         required=False,
         label="Portfolio ID",
@@ -90,7 +100,7 @@ class CaseCreateForm(KeyPrefixMixin, forms.ModelForm):
 class CaseDetailsForm(KeyPrefixMixin, forms.ModelForm):
     external_ticket_url = url_field("Ticket link")
     tracker_url = url_field("Tracker link")
-    key_prefix = forms.CharField(required=False, max_length=16, help_text=KEY_PREFIX_HELP)
+    key_prefix = KeyPrefixField(required=False, max_length=16, help_text=KEY_PREFIX_HELP)
     portfolio_id = CaseCreateForm.base_fields["portfolio_id"]
 
     class Meta:
