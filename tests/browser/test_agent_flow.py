@@ -44,9 +44,12 @@ def test_agent_case_to_exported_packet(agent_page, live_server, sandbox_targets,
     page.wait_for_selector("#scenario-preview >> text=Recommended checklists")
     page.fill("#id_subject", "API keys are not working")
     page.fill("#id_product_id", "BTC-USD")
+    page.fill("#id_key_prefix", key["key_name"])  # the whole key name; only a prefix is kept
     page.click("#case-form button.primary")
     page.wait_for_url(re.compile(r".*/cases/\d+/$"))
     case = Case.objects.get(subject="API keys are not working")
+    key_id = key["key_name"].rsplit("/", 1)[1]
+    assert case.key_prefix and key_id.startswith(case.key_prefix)
     assert "Authentication" in page.inner_text("#checklists")
 
     # Checklist items: the progress bar moves without a reload.
@@ -72,7 +75,12 @@ def test_agent_case_to_exported_packet(agent_page, live_server, sandbox_targets,
     assert "Authorization" in headers and "[REDACTED" in headers
     assert token.rsplit(".", 1)[1] not in page.content()
     assert page.evaluate("window.notReloaded") is True
-    shots(page, "case-page")
+
+    # Copy buttons put the correlation id on the clipboard.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page.click(f"#evidence-panel button.copy[data-copy-text='{REQUEST_ID}']")
+    page.wait_for_selector("#evidence-panel button.copy >> text=Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == REQUEST_ID
 
     # Run diagnostics with the sandbox view-only key; checks finish live on the run page.
     page.click("#case-header >> text=Run diagnostics")
@@ -89,13 +97,17 @@ def test_agent_case_to_exported_packet(agent_page, live_server, sandbox_targets,
     assert done == total > 0
     assert page.locator("#run-progress .check-card").count() == total
     assert key["private_key"].splitlines()[1] not in page.content()
-    shots(page, "diagnostics-run")
+    shots(page, "diagnostics-run", full_page=False)
 
     # Back on the case: the diagnostic's proposed states appear on the checklist.
     page.click("text=← " + case.reference)
     page.wait_for_selector("#checklists")
     rows_text = page.inner_text("#checklists")
     assert "Set by diagnostic" in rows_text or "Diagnostic says" in rows_text
+    page.click("#case-details button.copy")
+    page.wait_for_selector("#case-details button.copy >> text=Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == case.key_prefix
+    shots(page, "case-page", full_page=False)
 
     # Escalate: tick the sample messages, submit, export Markdown and JSON.
     page.click("#case-header >> text=Escalate")

@@ -50,6 +50,7 @@ def test_case_work_without_javascript(browser, live_server, agent, shots):
                   f"HTTP/1.1 401 Unauthorized\nx-request-id: {REQUEST_ID}\n\n{{}}")
         page.click("#evidence-form button[type=submit]")
         page.wait_for_selector(f"#evidence-panel >> text={REQUEST_ID}")
+        assert not page.is_visible("#evidence-panel button.copy")  # needs JavaScript
         page.fill("#timeline textarea", "Asked the customer for the key's permissions.")
         page.click("#timeline button[type=submit]")
         page.wait_for_selector("#timeline >> text=Asked the customer for the key's permissions.")
