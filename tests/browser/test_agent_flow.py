@@ -131,6 +131,9 @@ def test_agent_case_to_exported_packet(agent_page, live_server, sandbox_targets,
     markdown = md_path.read_text()
     assert case.reference in markdown and REQUEST_ID in markdown
     assert token.rsplit(".", 1)[1] not in markdown
+    page.click("button.copy >> text=Copy Markdown")
+    page.wait_for_selector("button.copy >> text=Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == markdown
 
     with page.expect_download() as json_download:
         page.click("a.button >> text=JSON")
