@@ -118,3 +118,15 @@ document.body.addEventListener("htmx:afterSettle", () => {
   }
   keptState = null;
 });
+
+// After a swap that brought back field errors, the keyboard goes to the first field in error
+// when the element the agent was on is gone.
+document.body.addEventListener("htmx:afterSettle", (event) => {
+  const elt = event.detail.elt;
+  const region = elt && elt.id ? document.getElementById(elt.id) : elt;
+  if (!region || !region.isConnected) return;
+  const active = document.activeElement;
+  if (active && active !== document.body) return;
+  const invalid = region.querySelector("[aria-invalid=true]");
+  if (invalid) invalid.focus();
+});

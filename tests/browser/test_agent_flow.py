@@ -17,6 +17,14 @@ pytestmark = [
 REQUEST_ID = "5f1e2d3c-aaaa-4bbb-8ccc-0123456789ab"
 
 
+WATCH_BUSY = """() => {
+  window.sawBusy = false;
+  new MutationObserver((changes) => {
+    if (changes.some((c) => c.target.getAttribute("aria-busy") === "true")) window.sawBusy = true;
+  }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ["aria-busy"]});
+}"""
+
+
 def failing_exchange(token: str) -> str:
     return (
         "GET /api/v3/brokerage/accounts HTTP/1.1\n"
@@ -45,6 +53,11 @@ def test_agent_case_to_exported_packet(agent_page, live_server, sandbox_targets,
     page.fill("#id_subject", "API keys are not working")
     page.fill("#id_product_id", "BTC-USD")
     page.fill("#id_key_prefix", key["key_name"])  # the whole key name; only a prefix is kept
+    page.fill("#id_portfolio_id", "the main one")  # bad input: the error is next to the field
+    page.click("#case-form button.primary")
+    page.wait_for_selector("#case-form .field-portfolio_id .field-error")
+    assert page.evaluate("document.activeElement.id") == "id_portfolio_id"  # keyboard taken there
+    page.fill("#id_portfolio_id", "")
     page.click("#case-form button.primary")
     page.wait_for_url(re.compile(r".*/cases/\d+/$"))
     case = Case.objects.get(subject="API keys are not working")
@@ -56,8 +69,11 @@ def test_agent_case_to_exported_packet(agent_page, live_server, sandbox_targets,
     page.evaluate("window.notReloaded = true")
     rows = {r.item.key: r for r in case.checklist_items.select_related("item")}
     endpoints = rows["auth-endpoints"]
+    page.evaluate(WATCH_BUSY)
     page.click(f"label[for=item-{endpoints.pk}-pass]")
     page.wait_for_selector(f"#item-{endpoints.pk}.state-pass")
+    assert page.evaluate("window.sawBusy") is True  # the item showed it was saving
+    assert page.locator("[aria-busy=true]").count() == 0
     page.wait_for_selector("#progress-authentication >> text=1 of 3 checked")
     assert page.get_attribute("#progress-authentication progress", "value") == "1"
     claims = rows["auth-jwt-claims"]
@@ -68,8 +84,10 @@ def test_agent_case_to_exported_packet(agent_page, live_server, sandbox_targets,
     # A failing request pasted with its headers: correlation id shown, Authorization redacted.
     token = sandbox_jwt(key)
     page.fill("#id_raw", failing_exchange(token))
-    page.click("#evidence-form button[type=submit]")
+    page.focus("#evidence-submit")
+    page.keyboard.press("Enter")
     page.wait_for_selector(f"#evidence-panel >> text={REQUEST_ID}")
+    assert page.evaluate("document.activeElement.id") == "evidence-submit"  # focus kept
     page.click("#evidence-panel .evidence summary >> text=Headers")
     headers = page.inner_text("#evidence-panel .headers")
     assert "Authorization" in headers and "[REDACTED" in headers
@@ -104,10 +122,10 @@ def test_agent_case_to_exported_packet(agent_page, live_server, sandbox_targets,
     page.wait_for_selector("#checklists")
     rows_text = page.inner_text("#checklists")
     assert "Set by diagnostic" in rows_text or "Diagnostic says" in rows_text
+    shots(page, "case-page", full_page=False)
     page.click("#case-details button.copy")
     page.wait_for_selector("#case-details button.copy >> text=Copied")
     assert page.evaluate("navigator.clipboard.readText()") == case.key_prefix
-    shots(page, "case-page", full_page=False)
 
     # Escalate: tick the sample messages, submit, export Markdown and JSON.
     page.click("#case-header >> text=Escalate")
