@@ -38,7 +38,12 @@ def test_websocket_case_expired_jwt_shows_ws_auth_failed(agent_page, live_server
     page.select_option("#id_ws_user_reproduce", "expired_jwt")
     page.click("#run-form button[type=submit]")
     page.wait_for_url(re.compile(r".*/diagnostics/runs/\d+/$"))
+    # While it runs, the check already has its place: finishing does not move the page.
+    card_top = page.eval_on_selector("#run-progress .check-card",
+                                     "e => e.getBoundingClientRect().top")
     page.wait_for_selector("#run-progress .badge.run-done", timeout=60_000)
+    assert page.eval_on_selector("#run-progress .check-card",
+                                 "e => e.getBoundingClientRect().top") == card_top
 
     card = page.locator("#run-progress .check-card", has_text="ws.user")
     assert "WS_AUTH_FAILED" in card.inner_text()
