@@ -18,18 +18,46 @@ document.addEventListener("click", (event) => {
 // Let CSS hide the controls that only matter without JavaScript.
 document.documentElement.classList.add("js");
 
-// A refused htmx request (4xx/5xx other than 422) is not swapped; say so instead of nothing.
-document.body.addEventListener("htmx:responseError", (event) => {
+function requestFailed(event, text) {
+  // Said next to the form or control that failed, and in the messages region at the top.
+  const elt = event.detail.elt;
+  const owner = elt && elt.isConnected ? (elt.closest("form") || elt) : null;
+  if (owner) {
+    const old = owner.querySelector(":scope > .request-error");
+    if (old) old.remove();
+    const inline = document.createElement("p");
+    inline.className = "field-error request-error";
+    inline.setAttribute("role", "alert");
+    inline.textContent = text;
+    if (owner.tagName === "FORM") owner.appendChild(inline);
+    else owner.insertAdjacentElement("afterend", inline);
+  }
   const region = document.getElementById("messages");
   if (!region) return;
-  const status = event.detail.xhr ? event.detail.xhr.status : 0;
   const note = document.createElement("div");
   note.className = "message error";
-  note.setAttribute("role", "alert");
-  note.textContent = status === 400
-    ? "The server could not read that request: it may be too large. Paste less and try again."
-    : `The server refused that request (status ${status}). Reload the page and try again.`;
+  if (!owner) note.setAttribute("role", "alert");
+  note.textContent = text;
   region.replaceChildren(note);
+}
+
+// A refused htmx request (4xx/5xx other than 422) is not swapped; say so instead of nothing.
+document.body.addEventListener("htmx:responseError", (event) => {
+  const status = event.detail.xhr ? event.detail.xhr.status : 0;
+  requestFailed(event, status === 400
+    ? "The server could not read that request: it may be too large. Paste less and try again."
+    : `The server refused that request (status ${status}). Reload the page and try again.`);
+});
+document.body.addEventListener("htmx:sendError", (event) => {
+  requestFailed(event, "The server could not be reached. Check the connection and try again.");
+});
+// A later successful request from the same form clears its old error.
+document.body.addEventListener("htmx:afterRequest", (event) => {
+  if (!event.detail.successful) return;
+  const elt = event.detail.elt;
+  const owner = elt && elt.isConnected ? (elt.closest("form") || elt) : null;
+  const old = owner && owner.querySelector(":scope > .request-error");
+  if (old) old.remove();
 });
 
 // Copy buttons: data-copy-text (the value), data-copy (a selector) or data-copy-url (fetched,
