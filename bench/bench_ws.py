@@ -8,8 +8,11 @@ can take. Phases alternate on that same connection:
 - ws.market: `Stream.read_until()` — the loop the check runs: JSON parse, sequence-gap and
   late/duplicate detection, heartbeat continuity, per-channel counts, the bounded frame log.
 
-Messages per second and process CPU seconds per 10,000 messages for each; the ratio of
-the two rates is the figure (goal ≥ 0.8×).
+Messages per second and process CPU seconds per 10,000 messages for each; the figure is
+the median over rounds of each parsed phase's rate against the bare phase just before it
+(goal ≥ 0.8×). The sandbox is asked for 2 × 15,000 messages a second, about what it can
+produce; asked for more it closes the connection as a slow consumer, as the real API does,
+so the bare loop's rate is close to what is offered.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ import time
 from bench.env import median, start_sandbox
 from bench.report import Figure
 
-PHASE_S = 2.0
-ROUNDS = 2
+PHASE_S = 1.5
+ROUNDS = 4
 GOAL = 0.8
-L2_RATE = 15000  # per product per second asked of the sandbox
+L2_RATE = 15000  # per product per second asked of the sandbox (above that it drops slow consumers)
 
 
 def _bare(conn, seconds: float) -> tuple[int, float, float]:
@@ -74,14 +77,15 @@ def run() -> list[Figure]:
         raise RuntimeError(f"the sandbox closed the connection during the run: {closed}")
     bare_rate = median([n / s for n, s, _ in bare])
     parsed_rate = median([n / s for n, s, _ in parsed])
+    # each parsed phase against the bare phase just before it: noise hits both alike
+    ratio = median([(p[0] / p[1]) / (b[0] / b[1]) for b, p in zip(bare, parsed, strict=True)])
     bare_cpu = sum(c for *_, c in bare) / sum(n for n, *_ in bare) * 10_000
     parsed_cpu = sum(c for *_, c in parsed) / sum(n for n, *_ in parsed) * 10_000
-    ratio = parsed_rate / bare_rate
     by_channel = json.dumps(stream.by_channel)
     return [
         Figure("ws.market level2 messages/s (parse + sequence-gap checks)", parsed_rate, "msg/s",
                "bare recv loop, same connection", bare_rate, ratio, f"≥ {GOAL}×", ratio >= GOAL,
-               note=f"{gaps} sequence gaps seen; messages by channel {by_channel}"),
+               note=f"offered {2 * L2_RATE:,}/s; {gaps} sequence gaps; by channel {by_channel}"),
         Figure("ws.market CPU per 10,000 messages", parsed_cpu, "CPU s",
                "bare recv loop", bare_cpu, parsed_cpu / bare_cpu, "", None,
                note="process CPU (includes the websockets reader thread)"),
