@@ -113,6 +113,21 @@ def _locust(port: int, users: int, seconds: int, data: Path, samples: Path, fold
                               timeout=seconds + 120).returncode
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live children."""
+    import psutil
+
+    main = psutil.Process(pid)
+    total = 0.0
+    for process in [main, *main.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def summarise(raw: dict, *, users: int, seconds: int, setup: dict) -> dict:
     def stats(values: list[float]) -> dict:
         ordered = sorted(values)
@@ -143,7 +158,11 @@ def markdown(result: dict) -> str:
         f"{result['broker']}, gunicorn 4 workers, 1 Celery worker with 4 processes, all on "
         f"loopback): {result['requests']:,} requests, {result['failed']} failed, "
         f"{result['throughput_rps']} requests/s. Machine load average (1 min) "
-        f"{result['load_average'][0]} before, {result['load_average'][1]} at the end.",
+        f"{result['load_average'][0]} before, {result['load_average'][1]} at the end. CPU "
+        "seconds used during the run: " + ", ".join(
+            f"{name} {value}" for name, value in result["cpu_seconds"].items())
+        + f" (of {result['cpus'] * result['seconds']} on this machine; PostgreSQL and Redis "
+        "not counted).",
         "",
         "| Requests | Count | Median | p95 | Max |",
         "|---|---|---|---|---|",
@@ -178,8 +197,19 @@ def main(argv: list[str]) -> int:
         web = _start_web(port, folder)
         print(f"== {options.users} agents for {options.seconds} s on http://127.0.0.1:{port} "
               f"({setup['database']}, broker {setup['broker']})", flush=True)
+        import resource
+
         load_before = os.getloadavg()[0]
+        tracked = {"web": web.pid, "worker": worker.proc.pid, "sandbox": server.process.pid}
+        cpu_before = {name: _cpu_seconds(pid) for name, pid in tracked.items()}
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         code = _locust(port, options.users, options.seconds, data_path, samples_path, folder)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = {name: round(_cpu_seconds(pid) - cpu_before[name], 1)
+               for name, pid in tracked.items()}
+        cpu["locust"] = round(after.ru_utime + after.ru_stime - children.ru_utime
+                              - children.ru_stime, 1)
+        setup["cpu_seconds"] = cpu
         setup["load_average"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]
         raw = json.loads(samples_path.read_text())
     finally:
