@@ -31,7 +31,7 @@ def test_task_travels_through_broker_to_separate_worker(mode, tmp_path, transact
     conf = broker_settings(redis_url, folder)
     assert conf["mode"] == mode
     queue = f"roundtrip-{uuid.uuid4().hex[:6]}"
-    client = Celery("roundtrip")
+    client = Celery("roundtrip", set_as_current=False)  # keep the project app current
     client.conf.update(
         broker_url=conf["broker_url"],
         result_backend=conf["result_backend"],
