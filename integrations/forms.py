@@ -53,7 +53,7 @@ class ReplyAppendForm(forms.Form):
 
 
 class ReplyDraftForm(forms.Form):
-    text = forms.CharField(required=False, max_length=20000,
+    text = forms.CharField(required=False, max_length=20000, label="Reply to the customer",
                            widget=forms.Textarea(attrs={"rows": 8}))
 
 

@@ -80,7 +80,12 @@ def build_result(
         return CheckResult(check_id, Status.PASS, clean_summary, details=details)
     status = Status.FAIL if any(f.status == Status.FAIL for f in findings) else Status.WARN
     counts = {code: sum(1 for f in findings if f.code == code) for code in codes}
-    summary = "; ".join(f"{code} ×{count}" for code, count in counts.items())
+    summary = (
+        findings[0].message
+        if len(findings) == 1
+        else f"{len(findings)} problems: "
+        + ", ".join(f"{code} ×{count}" for code, count in counts.items())
+    )
     details = {**details, "findings": [f.to_dict() for f in findings]}
     return CheckResult(
         check_id,
