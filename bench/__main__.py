@@ -33,13 +33,15 @@ def main(argv: list[str]) -> int:
     figures: list[Figure] = []
     failures = []
     total = time.monotonic()
+    load = os.getloadavg()[0]
     setup = env.prepare()
     print(f"== database {setup['database']}, broker {setup['broker']}", flush=True)
     try:
         _run_all(only, figures, failures)
     finally:
         env.cleanup()
-    info = machine() | setup | {"minutes": round((time.monotonic() - total) / 60, 1)}
+    info = machine() | setup | {"minutes": round((time.monotonic() - total) / 60, 1),
+                                "load_average": [round(load, 1), round(os.getloadavg()[0], 1)]}
     out = Path(__file__).with_name("results.json")
     out.write_text(json.dumps({"machine": info, "figures": [f.as_dict() for f in figures],
                                "failed": failures}, indent=2))
@@ -55,7 +57,8 @@ def _run_all(only: set[str], figures: list[Figure], failures: list[str]) -> None
         if only and name.rsplit(".", 1)[-1] not in only:
             continue
         started = time.monotonic()
-        print(f"== {name}", flush=True)
+        load = os.getloadavg()[0]
+        print(f"== {name} (machine load average {load:.1f})", flush=True)
         try:
             module = importlib.import_module(name)
             figures.extend(module.run())

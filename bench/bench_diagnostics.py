@@ -146,7 +146,9 @@ def run() -> list[Figure]:
         Figure(f"diagnostic run wall vs sequential, +{LATENCY_MS} ms/request", wall, "s",
                "same checks one after another", total, wall / total, "≤ 0.3×",
                wall / total <= 0.3,
-               note="sequential: " + ", ".join(f"{k} {v:.1f}" for k, v in seq.items())),
+               note=f"a run cannot end before its slowest check; {slowest_ids[0]} alone is "
+               f"{slowest / total:.0%} of the sequential total (sequential s: "
+               + ", ".join(f"{k} {v:.1f}" for k, v in seq.items()) + ")"),
         Figure("Run diagnostics → first check result stored", median([r["first"] for r in runs]),
                "s", "", None, None, "", None,
                note=f"POST itself {median([r['post'] for r in runs]) * 1000:.0f} ms; the page "

@@ -48,7 +48,10 @@ def markdown(figures: list[Figure], info: dict) -> str:
     lines = [
         f"Measured {info['date']} on {info['cpus']} cores, {info['memory_gb']} GB, "
         f"Python {info['python']}, database {info['database']}, broker "
-        f"{info.get('broker', '?')}; the whole run took {info.get('minutes', '?')} min.",
+        f"{info.get('broker', '?')}; the whole run took {info.get('minutes', '?')} min"
+        + (f"; machine load average {info['load_average'][0]} at the start, "
+           f"{info['load_average'][1]} at the end (the machine is shared)."
+           if info.get("load_average") else "."),
         "",
         "| Measure | Value | Baseline (same run) | Ratio | Goal | Met |",
         "|---|---|---|---|---|---|",
