@@ -81,7 +81,7 @@ def build_result(
     status = Status.FAIL if any(f.status == Status.FAIL for f in findings) else Status.WARN
     counts = {code: sum(1 for f in findings if f.code == code) for code in codes}
     summary = (
-        findings[0].message
+        f"{findings[0].code}: {findings[0].message}"
         if len(findings) == 1
         else f"{len(findings)} problems: "
         + ", ".join(f"{code} ×{count}" for code, count in counts.items())
