@@ -261,3 +261,10 @@ ESCALATIONS_RADAR_MIN_PREFIXES = env.int("ESCALATIONS_RADAR_MIN_PREFIXES", defau
 ESCALATIONS_RADAR_WINDOW_MINUTES = env.int("ESCALATIONS_RADAR_WINDOW_MINUTES", default=30)
 # Seconds a worker waits for a lost pool process's result before reporting it lost.
 CELERY_WORKER_LOST_WAIT = env.float("CELERY_WORKER_LOST_WAIT", default=10.0)
+# The filesystem broker polls its folders; 0.2 s keeps a diagnostic run's checks (a group
+# of tasks) from waiting up to a second each for a free worker slot to notice them.
+if BROKER_MODE == "filesystem":
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "polling_interval": env.float("BROKER_POLLING_INTERVAL", default=0.2),
+        **CELERY_BROKER_TRANSPORT_OPTIONS,
+    }

@@ -43,6 +43,8 @@ CREDENTIALS_EXPIRED = (
 )
 # Checks that read the customer's pasted token, which travels sealed with the secret.
 TOKEN_CHECKS = {"jwt.inspect", "jwt.clock_skew"}
+# Checks that listen on a stream for seconds; published first.
+SLOW_CHECKS = {"ws.market", "ws.user", "rate_limit", "orders.history"}
 # The check knobs a run may set, each with its validator.
 OPTIONS = {
     "level2": lambda v: isinstance(v, bool),
@@ -188,7 +190,9 @@ def _enqueue(*, run_id: int) -> None:
     from diagnostics.tasks import check_run_execute_task, run_watchdog_task
 
     options = task_options()
-    ids = list(CheckRun.objects.filter(run_id=run_id).values_list("pk", flat=True))
+    rows = CheckRun.objects.filter(run_id=run_id).values_list("pk", "check_id")
+    # The slowest checks go first, so they never wait behind quick ones for a free slot.
+    ids = [pk for pk, check_id in sorted(rows, key=lambda row: row[1] not in SLOW_CHECKS)]
     retry_policy = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
                     "interval_max": 0.5}
     try:

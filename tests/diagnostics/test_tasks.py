@@ -19,6 +19,7 @@ from tests.fixtures.diagnostics import (
     make_canary,
     make_case,
     start_diagnostics_worker,
+    stop_worker,
     wait_for,
     wait_run_finished,
 )
@@ -165,4 +166,4 @@ def test_a_killed_worker_never_leaves_a_run_running(tcase, agent, testing_checks
     finally:
         worker.stop()
         if restarted:
-            restarted.stop()
+            stop_worker(restarted)
