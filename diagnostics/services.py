@@ -189,6 +189,8 @@ def _enqueue(*, run_id: int) -> None:
     from config.celery import app
     from diagnostics.tasks import check_run_execute_task, run_watchdog_task
 
+    # Signatures bound to the project's app explicitly, whichever app is "current".
+    execute, watchdog = app.tasks[check_run_execute_task.name], app.tasks[run_watchdog_task.name]
     options = task_options()
     rows = CheckRun.objects.filter(run_id=run_id).values_list("pk", "check_id")
     # The slowest checks go first, so they never wait behind quick ones for a free slot.
@@ -200,9 +202,9 @@ def _enqueue(*, run_id: int) -> None:
             connection.ensure_connection(max_retries=1, interval_start=0, timeout=3)
             producer = app.amqp.Producer(connection)
             group(
-                check_run_execute_task.si(check_run_id=pk).set(**options) for pk in ids
+                [execute.si(check_run_id=pk).set(**options) for pk in ids], app=app
             ).apply_async(producer=producer, retry=True, retry_policy=retry_policy)
-            run_watchdog_task.si(run_id=run_id).set(
+            watchdog.si(run_id=run_id).set(
                 countdown=deadline_seconds() + 3, queue=options.get("queue")
             ).apply_async(producer=producer, retry=True, retry_policy=retry_policy)
     except (OperationalError, KombuError, OSError):
@@ -315,32 +317,32 @@ def run_finish_if_complete(*, run_id: int) -> bool:
     """Mark the run done when no check is queued or running. Exactly one caller wins."""
     if CheckRun.objects.filter(run_id=run_id, status__in=CheckRun.ACTIVE).exists():
         return False
+    _discard_credentials(run_id=run_id)  # no check needs them any more
     with transaction.atomic():
         won = DiagnosticRun.objects.filter(
             pk=run_id, status__in=[DiagnosticRun.Status.PENDING, DiagnosticRun.Status.RUNNING]
-        ).update(status=DiagnosticRun.Status.DONE, finished_at=timezone.now())
+        ).update(status=DiagnosticRun.Status.DONE, finished_at=timezone.now(),
+                 credentials_handle="")
         if won:
             _report(run_id=run_id)
-    if won:
-        _discard_credentials(run_id=run_id)
     return bool(won)
 
 
 def run_fail(*, run_id: int, reason: str) -> bool:
     """Mark an unfinished run failed; unfinished checks become errors. Idempotent."""
     now = timezone.now()
+    _discard_credentials(run_id=run_id)  # checks still running have lost the race anyway
     with transaction.atomic():
         won = DiagnosticRun.objects.filter(
             pk=run_id, status__in=[DiagnosticRun.Status.PENDING, DiagnosticRun.Status.RUNNING]
-        ).update(status=DiagnosticRun.Status.FAILED, finished_at=now, failure_reason=reason[:500])
+        ).update(status=DiagnosticRun.Status.FAILED, finished_at=now,
+                 failure_reason=reason[:500], credentials_handle="")
         if won:
             CheckRun.objects.filter(run_id=run_id, status__in=CheckRun.ACTIVE).update(
                 status=CheckRun.Status.ERROR, finished_at=now,
                 summary="Did not finish: " + reason[:480],
             )
             _report(run_id=run_id)
-    if won:
-        _discard_credentials(run_id=run_id)
     return bool(won)
 
 
@@ -384,7 +386,6 @@ def _discard_credentials(*, run_id: int) -> None:
     ).first()
     if handle:
         vault.credentials_discard(handle=handle)
-        DiagnosticRun.objects.filter(pk=run_id).update(credentials_handle="")
 
 
 def _report(*, run_id: int) -> None:

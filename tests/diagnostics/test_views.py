@@ -203,3 +203,22 @@ def test_case_page_lists_runs_with_a_constant_number_of_queries(
         html = agent_client.get(url).content.decode()
     assert html.count("diagnostics/runs/") >= 3
     assert len(three) == len(one)
+
+
+def test_error_reports_never_show_the_posted_secrets(rf, agent, diag_case, create_url):
+    from django.views.debug import SafeExceptionReporterFilter
+    from django_htmx.middleware import HtmxDetails
+
+    from diagnostics.views import run_create
+
+    canary = make_canary()
+    request = rf.post(create_url, form_data(product_id="bad", key_name=canary.key_name,
+                                            key_secret=canary.key_secret,
+                                            customer_jwt=canary.jwt))
+    request.user, request.htmx = agent, HtmxDetails(request)
+    response = run_create(request, case_pk=diag_case.pk)
+    assert response.status_code == 422
+    cleansed = SafeExceptionReporterFilter().get_post_parameters(request)
+    for name in ("key_name", "key_secret", "customer_jwt"):
+        assert cleansed[name] == "********************"
+    assert cleansed["product_id"] == "bad"
