@@ -222,3 +222,19 @@ def test_error_reports_never_show_the_posted_secrets(rf, agent, diag_case, creat
     for name in ("key_name", "key_secret", "customer_jwt"):
         assert cleansed[name] == "********************"
     assert cleansed["product_id"] == "bad"
+
+
+def test_admin_lists_runs_read_only(client, diag_case, agent, django_capture_on_commit_callbacks):
+    from django.contrib.auth.models import User
+
+    with django_capture_on_commit_callbacks(execute=False):
+        run = make_run(diag_case, agent, finished=True)
+    admin = User.objects.create_superuser("root", "root@example.com", "pw-root-123!")
+    client.force_login(admin)
+    listing = client.get(reverse("admin:diagnostics_diagnosticrun_changelist"))
+    assert listing.status_code == 200
+    change_url = reverse("admin:diagnostics_diagnosticrun_change", args=[run.pk])
+    assert change_url in listing.content.decode()
+    page = client.get(change_url)
+    assert page.status_code == 200 and "JWT_EXPIRED" in page.content.decode()
+    assert "credentials_handle" not in page.content.decode()
