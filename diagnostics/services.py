@@ -14,7 +14,6 @@ import logging
 import os
 import socket
 import time
-from collections import Counter
 from datetime import timedelta
 from functools import partial
 
@@ -33,6 +32,7 @@ from triage.redaction import key_prefix, redact_data, redact_text
 logger = logging.getLogger(__name__)
 
 MAX_DELIVERIES = 3
+UNFINISHED = [DiagnosticRun.Status.PENDING, DiagnosticRun.Status.RUNNING]
 QUEUE_UNAVAILABLE = (
     "The diagnostics queue is unavailable, so the run could not start. "
     "Try again in a minute; if it persists, tell the on-call engineer."
@@ -319,10 +319,9 @@ def run_finish_if_complete(*, run_id: int) -> bool:
         return False
     _discard_credentials(run_id=run_id)  # no check needs them any more
     with transaction.atomic():
-        won = DiagnosticRun.objects.filter(
-            pk=run_id, status__in=[DiagnosticRun.Status.PENDING, DiagnosticRun.Status.RUNNING]
-        ).update(status=DiagnosticRun.Status.DONE, finished_at=timezone.now(),
-                 credentials_handle="")
+        won = DiagnosticRun.objects.filter(pk=run_id, status__in=UNFINISHED).update(
+            status=DiagnosticRun.Status.DONE, finished_at=timezone.now(), credentials_handle=""
+        )
         if won:
             _report(run_id=run_id)
     return bool(won)
@@ -333,10 +332,10 @@ def run_fail(*, run_id: int, reason: str) -> bool:
     now = timezone.now()
     _discard_credentials(run_id=run_id)  # checks still running have lost the race anyway
     with transaction.atomic():
-        won = DiagnosticRun.objects.filter(
-            pk=run_id, status__in=[DiagnosticRun.Status.PENDING, DiagnosticRun.Status.RUNNING]
-        ).update(status=DiagnosticRun.Status.FAILED, finished_at=now,
-                 failure_reason=reason[:500], credentials_handle="")
+        won = DiagnosticRun.objects.filter(pk=run_id, status__in=UNFINISHED).update(
+            status=DiagnosticRun.Status.FAILED, finished_at=now, failure_reason=reason[:500],
+            credentials_handle="",
+        )
         if won:
             CheckRun.objects.filter(run_id=run_id, status__in=CheckRun.ACTIVE).update(
                 status=CheckRun.Status.ERROR, finished_at=now,
@@ -349,7 +348,7 @@ def run_fail(*, run_id: int, reason: str) -> bool:
 def run_expire_if_overdue(*, run_id: int) -> bool:
     """Fail a run that is still unfinished after its deadline, naming what did not end."""
     run = DiagnosticRun.objects.filter(
-        pk=run_id, status__in=[DiagnosticRun.Status.PENDING, DiagnosticRun.Status.RUNNING],
+        pk=run_id, status__in=UNFINISHED,
         deadline__lt=timezone.now(),
     ).first()
     if run is None:
@@ -372,8 +371,7 @@ def run_expire_if_overdue(*, run_id: int) -> bool:
 def runs_sweep() -> int:
     """Fail every overdue run and drop expired credentials. Returns runs failed."""
     overdue = DiagnosticRun.objects.filter(
-        status__in=[DiagnosticRun.Status.PENDING, DiagnosticRun.Status.RUNNING],
-        deadline__lt=timezone.now(),
+        status__in=UNFINISHED, deadline__lt=timezone.now()
     ).values_list("pk", flat=True)
     failed = sum(run_expire_if_overdue(run_id=pk) for pk in list(overdue))
     vault.credentials_purge_expired()
@@ -389,35 +387,6 @@ def _discard_credentials(*, run_id: int) -> None:
 
 
 def _report(*, run_id: int) -> None:
-    """Propose checklist states from the results and add the run to the case timeline."""
-    from triage import services as triage_services
-    from triage.models import ItemState, TimelineEvent
+    from diagnostics.reporting import run_report
 
-    run = DiagnosticRun.objects.select_related("case", "requested_by").get(pk=run_id)
-    results = list(run.check_runs.all())
-    verdicts = {CheckRun.Status.PASS: ItemState.PASS, CheckRun.Status.FAIL: ItemState.FAIL,
-                CheckRun.Status.WARN: ItemState.FAIL}
-    for result in results:
-        state = verdicts.get(result.status)
-        if state is None:  # error or skipped: the check could not tell
-            continue
-        codes = f" ({', '.join(result.codes)})" if result.codes else ""
-        prefix = "Warning: " if result.status == CheckRun.Status.WARN else ""
-        triage_services.checklist_propose(
-            case=run.case, check_id=result.check_id, state=state,
-            note=f"{prefix}{result.summary}{codes}"[:500], run_id=run.pk,
-        )
-    counts = dict(Counter(result.status for result in results))
-    tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    codes = sorted({code for result in results for code in result.codes})
-    if run.status == DiagnosticRun.Status.FAILED:
-        summary = f"Diagnostic run #{run.pk} failed: {run.failure_reason}"
-    else:
-        summary = f"Diagnostic run #{run.pk} finished: {tally}"
-        if codes:
-            summary += f"; codes {', '.join(codes)}"
-    triage_services.timeline_add(
-        case=run.case, kind=TimelineEvent.Kind.DIAGNOSTIC, summary=summary,
-        actor=run.requested_by,
-        data={"run_id": run.pk, "status": run.status, "codes": codes, "counts": counts},
-    )
+    run_report(run_id=run_id)
