@@ -167,3 +167,24 @@ def test_a_killed_worker_never_leaves_a_run_running(tcase, agent, testing_checks
         worker.stop()
         if restarted:
             stop_worker(restarted)
+
+
+def test_runs_work_again_when_the_broker_returns(tcase, agent, testing_checks,
+                                                 diagnostics_queue, settings, monkeypatch):
+    from config.celery import app
+    from tests.fixtures.diagnostics import _dead_redis_url
+
+    saved = settings.BROKER_MODE, settings.REDIS_URL
+    dead = _dead_redis_url()
+    with monkeypatch.context() as outage:
+        settings.BROKER_MODE, settings.REDIS_URL = "redis", dead
+        outage.setitem(app.conf, "broker_url", dead)
+        outage.setitem(app.conf, "broker_transport_options", {"socket_connect_timeout": 1})
+        with pytest.raises(services.QueueUnavailable):
+            start(tcase, agent, ["testing.sleep"], size="0.1")
+        failed = DiagnosticRun.objects.get(case=tcase)
+        assert failed.status == DiagnosticRun.Status.FAILED
+    settings.BROKER_MODE, settings.REDIS_URL = saved
+    run = start(tcase, agent, ["testing.sleep"], size="0.1")  # no restart in between
+    wait_run_finished(run)
+    assert run.status == DiagnosticRun.Status.DONE
