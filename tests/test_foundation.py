@@ -67,7 +67,7 @@ def test_worker_state_is_down_without_worker(tmp_path):
     from config.health import worker_state
 
     conf = broker_settings("", tmp_path / "celery")
-    empty = Celery("nobody", broker=conf["broker_url"])
+    empty = Celery("nobody", broker=conf["broker_url"], set_as_current=False)
     empty.conf.broker_transport_options = conf["transport_options"]
     state = worker_state(empty, timeout=0.5)
     assert state == {"ok": False, "workers": []}
