@@ -7,6 +7,7 @@ pytest_plugins = [
     "tests.fixtures.diagnostics",
     "tests.fixtures.sandbox",
     "tests.fixtures.escalations",
+    "tests.fixtures.browser",
 ]
 
 

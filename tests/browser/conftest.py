@@ -46,30 +46,6 @@ def pytest_terminal_summary(terminalreporter):
         )
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _seeded_rows_survive_the_event_loop(django_db_setup):
-    """Keep serialized rollback working once Playwright's loop runs in this thread.
-
-    Django's connections live in context-local storage; with Playwright's loop running, the
-    test thread sees fresh connection objects that lack the snapshot of the migrations'
-    seeded rows taken at database set-up, so a transactional test would start without the
-    groups and checklists. The snapshot is put on the connection class for the session.
-    """
-    from django.db import connections
-
-    patched = []
-    for alias in connections:
-        conn = connections[alias]
-        contents = conn.__dict__.get("_test_serialized_contents")
-        if contents is not None:
-            setattr(type(conn), "_test_serialized_contents", contents)
-            patched.append(type(conn))
-    yield
-    for cls in patched:
-        if "_test_serialized_contents" in cls.__dict__:
-            delattr(cls, "_test_serialized_contents")
-
-
 def pytest_collection_modifyitems(items):
     here = Path(__file__).parent
     for item in items:

@@ -64,5 +64,5 @@ def test_main_pages_accessible_and_csp_clean(page, browser, live_server, agent, 
     # The detector itself: an image from another origin is refused and reported.
     page.evaluate("document.body.insertAdjacentHTML('beforeend', "
                   "'<img alt=\"\" src=\"http://203.0.113.9/pixel.png\">')")
-    page.wait_for_function("window.cspViolations > 0")
+    page.wait_for_function("() => window.cspViolations > 0")
     assert any("img-src" in m for m in console.csp_violations), console.messages

@@ -56,7 +56,8 @@ def test_agent_case_to_exported_packet(agent_page, live_server, sandbox_targets,
     page.fill("#id_portfolio_id", "the main one")  # bad input: the error is next to the field
     page.click("#case-form button.primary")
     page.wait_for_selector("#case-form .field-portfolio_id .field-error")
-    assert page.evaluate("document.activeElement.id") == "id_portfolio_id"  # keyboard taken there
+    # The keyboard is taken to the field in error once the swap settles.
+    page.wait_for_function("() => document.activeElement.id === 'id_portfolio_id'")
     page.fill("#id_portfolio_id", "")
     page.click("#case-form button.primary")
     page.wait_for_url(re.compile(r".*/cases/\d+/$"))
@@ -73,7 +74,7 @@ def test_agent_case_to_exported_packet(agent_page, live_server, sandbox_targets,
     page.click(f"label[for=item-{endpoints.pk}-pass]")
     page.wait_for_selector(f"#item-{endpoints.pk}.state-pass")
     assert page.evaluate("window.sawBusy") is True  # the item showed it was saving
-    assert page.locator("[aria-busy=true]").count() == 0
+    page.wait_for_function("() => !document.querySelector('[aria-busy=true]')")
     page.wait_for_selector("#progress-authentication >> text=1 of 3 checked")
     assert page.get_attribute("#progress-authentication progress", "value") == "1"
     claims = rows["auth-jwt-claims"]
@@ -87,7 +88,7 @@ def test_agent_case_to_exported_packet(agent_page, live_server, sandbox_targets,
     page.focus("#evidence-submit")
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#evidence-panel >> text={REQUEST_ID}")
-    assert page.evaluate("document.activeElement.id") == "evidence-submit"  # focus kept
+    page.wait_for_function("() => document.activeElement.id === 'evidence-submit'")  # focus kept
     page.click("#evidence-panel .evidence summary >> text=Headers")
     headers = page.inner_text("#evidence-panel .headers")
     assert "Authorization" in headers and "[REDACTED" in headers

@@ -23,7 +23,7 @@ def test_refused_paste_is_explained_next_to_the_form(agent_page, live_server, ca
     inline.wait_for()
     assert "too large" in inline.inner_text()
     assert "too large" in page.inner_text("#messages")
-    assert page.locator("[aria-busy=true]").count() == 0
+    page.wait_for_function("() => !document.querySelector('[aria-busy=true]')")
 
     page.fill("#id_raw", "GET /api/v3/brokerage/accounts HTTP/1.1\nHost: api.coinbase.com\n\n"
               "HTTP/1.1 200 OK\nx-request-id: 11111111-2222-4333-8444-555555555555\n\n{}")
