@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import quote
 
@@ -63,7 +64,7 @@ def dump_database() -> str:
     """SQLite: the whole file as SQL (iterdump). PostgreSQL: every row of every table."""
     connection.ensure_connection()
     if connection.vendor == "sqlite":
-        with sqlite3.connect(connection.settings_dict["NAME"]) as db:
+        with closing(sqlite3.connect(connection.settings_dict["NAME"])) as db:
             return "\n".join(db.iterdump())
     lines = []
     with connection.cursor() as cursor:

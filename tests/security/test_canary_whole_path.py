@@ -203,11 +203,18 @@ def test_planted_secrets_reach_no_store(sandbox, debug_worker, agent, lead, capl
         path.write_bytes(response.content)
         exports.append(path)
 
-    token, _plain = integration_token_create(name="canary", scopes=["cases:read"], by=lead)
+    token, plain = integration_token_create(name="canary", scopes=["cases:read", "packets:read"],
+                                            by=lead)
     world = {"case": case, "item": item, "run": runs[0], "escalation": escalation,
              "packet": packet, "import": EvidenceImport.objects.get(case=case), "token": token}
     pages = visit_every_page([agent_client, lead_client], world)
     pages += visit_admin(admin_client)
+    bearer = {"Authorization": f"Bearer {plain}"}
+    for url in (f"/api/cases/{case.reference}", f"/api/cases/{case.reference}/packets",
+                f"/api/packets/{packet.pk}"):
+        response = Client().get(url, headers=bearer)
+        assert response.status_code == 200, (url, response.content[:300])
+        pages.append(f"GET {url} {response.status_code}\n{response.content.decode()}")
     assert sum(page.split("\n", 1)[0].endswith(" 200") for page in pages) > 60
 
     # What was planted must show up as redacted, so the paths really carried it.

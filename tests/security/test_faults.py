@@ -84,10 +84,11 @@ def own_redis(tmp_path):
 
 
 def reset_app_connections() -> None:
-    """Drop the Celery app's cached broker connections, so the next use reads broker_url."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Forget the Celery app's cached pools, so the next use reads broker_url again.
+
+    The pools themselves live on in kombu's registry for other users of the same URL, so
+    they are dropped here, never closed."""
+    app._pool = None
     app.amqp._producer_pool = None
 
 
@@ -184,7 +185,7 @@ def test_redis_stopped_then_started_again(live_on_own_redis, agent, settings, tm
     if worker.proc.poll() is not None:
         # Celery 5.7.0 exits on a lost Redis connection while it holds unacknowledged
         # messages (see test_the_worker_itself_survives_a_redis_restart); its supervisor
-        # starts it again, as docker compose and `make run` do.
+        # starts it again, as docker compose does.
         replacement = WorkerProcess(worker_env(REDIS_URL=server.url,
                                                DIAGNOSTICS_QUEUE=settings.DIAGNOSTICS_QUEUE),
                                     "faults-replacement", settings.DIAGNOSTICS_QUEUE,
