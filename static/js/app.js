@@ -111,8 +111,8 @@ document.body.addEventListener("htmx:afterRequest", (event) => {
   elt.classList.remove("is-busy");
 });
 
-// Self-refreshing regions keep what the agent opened and where the keyboard was: open <details> and
-// a focused <summary> are found again by the nearest id and their position under it.
+// Self-refreshing regions keep what the agent opened and where the keyboard was: open
+// <details> and a focused <summary> are found again by the nearest id and their position.
 let keptState = null;
 function detailsKey(details) {
   const owner = details.parentElement.closest("[id]");
