@@ -1,11 +1,15 @@
-"""Celery tasks for integrations: ids in, one service call, nothing else."""
+"""Celery tasks for integrations: ids in, one service call, nothing else.
+
+Bound to the project's Celery app (not `shared_task`), so they publish to its broker and
+queue whichever app happens to be "current".
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
+from config.celery import app
 
 
-@shared_task(name="integrations.evidence_import_analyze", acks_late=True, ignore_result=True,
+@app.task(name="integrations.evidence_import_analyze", acks_late=True, ignore_result=True,
              soft_time_limit=120, time_limit=150)
 def evidence_import_analyze_task(import_id: int) -> None:
     """Analyse a large evidence import (pagination, rate limits, known errors)."""
@@ -14,7 +18,7 @@ def evidence_import_analyze_task(import_id: int) -> None:
     evidence_import_analyze(import_id=import_id)
 
 
-@shared_task(name="integrations.signature_match_evidence", acks_late=True, ignore_result=True,
+@app.task(name="integrations.signature_match_evidence", acks_late=True, ignore_result=True,
              soft_time_limit=30, time_limit=45)
 def signature_match_evidence_task(evidence_id: int) -> None:
     """Match one pasted piece of evidence against the error-signature library."""
@@ -23,7 +27,7 @@ def signature_match_evidence_task(evidence_id: int) -> None:
     signature_match_evidence(evidence_id=evidence_id)
 
 
-@shared_task(name="integrations.signature_match_run", acks_late=True, ignore_result=True,
+@app.task(name="integrations.signature_match_run", acks_late=True, ignore_result=True,
              soft_time_limit=30, time_limit=45)
 def signature_match_run_task(run_id: int) -> None:
     """Match a finished diagnostic run's captured evidence against the signature library."""
@@ -32,7 +36,7 @@ def signature_match_run_task(run_id: int) -> None:
     signature_match_run(run_id=run_id)
 
 
-@shared_task(name="integrations.signature_match_recent_runs", acks_late=True,
+@app.task(name="integrations.signature_match_recent_runs", acks_late=True,
              ignore_result=True, soft_time_limit=60, time_limit=75)
 def signature_match_recent_runs_task() -> None:
     """Periodic sweep (celery beat): match recently finished diagnostic runs."""
@@ -41,7 +45,7 @@ def signature_match_recent_runs_task() -> None:
     signature_match_recent_runs()
 
 
-@shared_task(name="integrations.webhook_delivery_send", bind=True, acks_late=True,
+@app.task(name="integrations.webhook_delivery_send", bind=True, acks_late=True,
              ignore_result=True, soft_time_limit=30, time_limit=45, max_retries=None)
 def webhook_delivery_send_task(self, delivery_id: int) -> None:
     """One delivery attempt; schedules the next one with backoff while it keeps failing."""
