@@ -14,7 +14,8 @@ from tests.fixtures.worker import ROOT
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECURE_SSL")}
+    test_only = ("DEBUG", "SECURE_SSL", "DJANGO_ALLOW_ASYNC_UNSAFE")  # set by the browser tests
+    env = {k: v for k, v in os.environ.items() if k not in test_only}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         SECRET_KEY="x9!" + "k" * 20 + "Qz7#" + "p" * 30 + "-prod-like-secret",
