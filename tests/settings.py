@@ -26,3 +26,7 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ["CELERY_TEST_QUEUE"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_ENABLED = os.environ.get("AXES_ENABLED", "0") == "1"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+if "postgresql" in DATABASES["default"]["ENGINE"]:  # noqa: F405
+    # A test database per run (like the run's var folder), so runs never collide.
+    _run = Path(os.environ["VAR_DIR"]).name.replace("-", "_")
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_run}"}  # noqa: F405
