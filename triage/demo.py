@@ -117,3 +117,17 @@ def seed_demo_cases() -> list[str]:
             services.evidence_add(case=case, raw=spec["evidence"], by=agent)
         created.append(case.reference)
     return created
+
+
+def seed_agents(number: int) -> list[User]:
+    """Bulk-data agents `seed-agent-001`… (no usable password), created once."""
+    group = Group.objects.get(name=AGENTS)
+    users = []
+    for index in range(1, number + 1):
+        user, created = User.objects.get_or_create(username=f"seed-agent-{index:03d}")
+        if created:
+            user.set_unusable_password()
+            user.save()
+            user.groups.add(group)
+        users.append(user)
+    return users

@@ -12,16 +12,14 @@ import random
 import uuid
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from escalations.models import Escalation, EscalationTag
 from escalations.sla import default_targets, due_at
+from triage.demo import seed_agents
 from triage.models import Case, Scenario
-from triage.roles import AGENTS
 
 CODES = {
     "api-keys-not-working": [
@@ -69,7 +67,7 @@ class Command(BaseCommand):
         scenarios = list(Scenario.objects.exclude(slug="other"))
         if not scenarios:
             raise CommandError("No scenarios: run migrations first.")
-        users = self._agents(agents)
+        users = seed_agents(agents)
         now = timezone.now()
         made = 0
         while made < count:
@@ -80,18 +78,6 @@ class Command(BaseCommand):
             self.stdout.write(f"{made}/{count}")
         self.stdout.write(self.style.SUCCESS(f"Created {count} escalations."))
 
-    def _agents(self, number: int):
-        User = get_user_model()
-        group = Group.objects.get(name=AGENTS)
-        users = []
-        for index in range(1, number + 1):
-            user, created = User.objects.get_or_create(username=f"seed-agent-{index:03d}")
-            if created:
-                user.set_unusable_password()
-                user.save()
-                user.groups.add(group)
-            users.append(user)
-        return users
 
     def _batch(self, rng, size, scenarios, users, now, days):
         plans = []

@@ -15,12 +15,11 @@ import random
 import uuid
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from triage.demo import seed_agents
 from triage.models import (
     Case,
     CaseChecklistItem,
@@ -30,7 +29,6 @@ from triage.models import (
     Scenario,
     TimelineEvent,
 )
-from triage.roles import AGENTS
 
 BATCH = 2000
 PRODUCTS = ["BTC-USD", "ETH-USD", "SOL-USD", "ETH-BTC", "DOGE-USD", "USDC-EUR", ""]
@@ -80,7 +78,7 @@ class Command(BaseCommand):
         if not items or not scenarios:
             raise CommandError("No checklists or scenarios: run migrations first.")
         rng = random.Random(seed)
-        users = self._agents(agents)
+        users = seed_agents(agents)
         now = timezone.now()
         made = states = 0
         while made < cases:
@@ -93,18 +91,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Created {cases} cases with {states} checklist item states."))
 
-    def _agents(self, number: int):
-        User = get_user_model()
-        group = Group.objects.get(name=AGENTS)
-        users = []
-        for index in range(1, number + 1):
-            user, created = User.objects.get_or_create(username=f"seed-agent-{index:03d}")
-            if created:
-                user.set_unusable_password()
-                user.save()
-                user.groups.add(group)
-            users.append(user)
-        return users
 
     def _batch(self, rng, size, scenarios, items, users, now, days) -> int:
         statuses, weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
