@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from diagnostics.models import CheckRun, DiagnosticRun
+from diagnostics.signals import run_finished
 from triage import services as triage_services
 from triage.models import ItemState, TimelineEvent
 
@@ -43,3 +44,4 @@ def run_report(*, run_id: int) -> None:
         actor=run.requested_by,
         data={"run_id": run.pk, "status": run.status, "codes": codes, "counts": counts},
     )
+    run_finished.send(sender=DiagnosticRun, run_id=run.pk)

@@ -24,7 +24,8 @@ from escalations.packet import (
     packet_signatures,
     redaction_gate,
 )
-from escalations.radar import prefixes_by_code
+from escalations.radar import prefixes_by_code, radar_thresholds
+from escalations.signals import escalation_event
 from escalations.sla import due_at
 from escalations.workflow import action_check, correction_target
 from triage.models import Case, TimelineEvent
@@ -166,6 +167,37 @@ def _notify(*, recipients, escalation: Escalation, kind: str, message: str) -> N
         )
 
 
+def _event_payload(escalation: Escalation, case: Case, **extra) -> dict:
+    return {
+        "case": case.reference,
+        "escalation_id": escalation.pk,
+        "status": escalation.status,
+        "scenario": case.scenario.slug if case.scenario_id else "",
+        "key_prefix": case.key_prefix,
+        "product_id": case.product_id,
+        "packet_version": escalation.version,
+        "url": escalation.get_absolute_url(),
+        **extra,
+    }
+
+
+def _radar_fired(escalation: Escalation, now) -> list:
+    """Incidents this escalation has just brought to the radar's threshold."""
+    minimum, _window = radar_thresholds()
+    ref = f"escalation:{escalation.pk}"
+    return [
+        incident for incident in selectors.radar_now(now=now)
+        if ref in incident.refs and len(incident.prefixes) == minimum
+    ]
+
+
+def _announce(escalation: Escalation, case: Case, event: str, **extra) -> None:
+    if not escalation.is_practice:
+        escalation_event.send(
+            sender=Escalation, event=event, payload=_event_payload(escalation, case, **extra)
+        )
+
+
 @transaction.atomic
 def escalation_submit(
     *, case: Case, by, refs, summary: str, steps_tried: str, gap_reason: str = ""
@@ -246,6 +278,14 @@ def escalation_submit(
             kind=Notification.Kind.NEW_ESCALATION,
             message=f"{verb} {case.reference} v{packet.version}: {case.scenario.title}",
         )
+        if action == ReviewEvent.Action.SUBMITTED:
+            _announce(escalation, case, "case.escalated")
+        for incident in _radar_fired(escalation, now):
+            _announce(
+                escalation, case, "incident.radar_fired", code=incident.code,
+                endpoint=incident.endpoint, key_prefixes=incident.prefixes,
+                cases=[signal.label for signal in incident.signals],
+            )
     return packet
 
 
@@ -299,6 +339,10 @@ def escalation_review(*, escalation: Escalation, by, action: str, comment: str =
         kind=kind,
         message=f"{case.reference}: {step.label}" + (f" — {comment[:200]}" if comment else ""),
     )
+    if step.target == S.INFO_REQUESTED:
+        _announce(locked, case, "packet.returned", comment=comment)
+    elif step.target == S.RESOLVED:
+        _announce(locked, case, "packet.resolved", comment=comment)
     escalation.status = locked.status
     return locked
 

@@ -20,6 +20,11 @@ class IntegrationsConfig(AppConfig):
         post_save.connect(
             _evidence_saved, sender=Evidence, dispatch_uid="integrations-signature-match"
         )
+        from diagnostics.signals import run_finished
+        from escalations.signals import escalation_event
+
+        escalation_event.connect(_escalation_event, dispatch_uid="integrations-webhooks")
+        run_finished.connect(_run_finished, dispatch_uid="integrations-run-signatures")
         # With `celery beat` running, finished diagnostic runs are matched against the
         # error-signature library every minute (each hit counted once).
         from config.celery import app
@@ -44,3 +49,17 @@ def _evidence_saved(sender, instance, created, **kwargs) -> None:
         from integrations.tasks import signature_match_evidence_task
 
         signature_match_evidence_task.delay_on_commit(evidence_id=instance.pk)
+
+
+def _escalation_event(sender, event: str, payload: dict, **kwargs) -> None:
+    """Escalation events go to subscribed webhook endpoints (sent after commit)."""
+    from integrations.webhooks import emit
+
+    emit(event, payload)
+
+
+def _run_finished(sender, run_id: int, **kwargs) -> None:
+    """A finished run's results are matched against the error-signature library."""
+    from integrations.tasks import signature_match_run_task
+
+    signature_match_run_task.delay_on_commit(run_id=run_id)
