@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 KNOWN_CHECKS = {
     "jwt.inspect", "jwt.clock_skew", "key.format", "key.permissions", "reach.rest",
     "reach.ws_market", "reach.ws_user", "balances", "orders.history", "rate_limit",
-    "ws.market", "ws.user",
+    "ws.market", "ws.user", "evidence.pagination", "evidence.rate_limit",
 }
 
 
