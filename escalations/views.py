@@ -19,18 +19,10 @@ from escalations.forms import PacketForm, ReviewForm
 from escalations.packet import PacketRefused, redaction_gate
 from escalations.workflow import WorkflowError, allowed_actions
 from triage.redaction import redact_text
-from triage.views.common import HtmxHttpRequest, get_case
+from triage.views.common import HtmxHttpRequest, form_add_errors, get_case
 
 BUILDER = "escalations/packet_builder.html"
 DETAIL = "escalations/escalation_detail.html"
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 TEXT_FIELDS = ("summary", "steps_tried", "gap_reason")
@@ -90,7 +82,7 @@ def packet_builder(request: HtmxHttpRequest, case_pk: int) -> HttpResponse:
             try:
                 packet = services.escalation_submit(case=case, by=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                form_add_errors(form, exc)
             else:
                 messages.success(request, f"Packet v{packet.version} submitted.")
                 url = packet.escalation.get_absolute_url()
@@ -162,7 +154,7 @@ def escalation_review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 escalation=escalation, by=request.user, **form.cleaned_data
             )
         except WorkflowError as exc:
-            _add_errors(form, exc)
+            form_add_errors(form, exc)
             status = 422
         else:
             messages.success(

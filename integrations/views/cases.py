@@ -16,6 +16,7 @@ from integrations.forms import ImportForm, ReplyAppendForm, ReplyDraftForm
 from integrations.models import ErrorSignature, EvidenceImport, ReplyTemplate
 from integrations.reproduce import as_curl, as_python
 from triage.models import Case, Evidence
+from triage.views.common import form_add_errors
 
 PANEL = "integrations/_case_panel.html"
 IMPORT_PAGE = "integrations/import_detail.html"
@@ -91,8 +92,7 @@ def import_create(request: HtmxHttpRequest, case_pk: int) -> HttpResponse:
                 filename=form.cleaned_data["filename"], by=request.user,
             )
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages)
+            form_add_errors(form, exc)
         else:
             if request.htmx:
                 context = case_panel_context(request=request, case=case, oob=True,

@@ -16,6 +16,7 @@ from integrations.models import IntegrationToken, WebhookDelivery, WebhookEndpoi
 from integrations.views.cases import HtmxHttpRequest
 from integrations.webhooks import webhook_delivery_replay, webhook_endpoint_create
 from triage.roles import is_lead
+from triage.views.common import form_add_errors
 
 
 def lead_required(view):
@@ -55,8 +56,7 @@ def token_list(request: HtmxHttpRequest) -> HttpResponse:
             name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"], by=request.user
         )
     except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
+        form_add_errors(form, exc)
         return _tokens_page(request, form=form, status=422)
     response = _tokens_page(request, created={"token": token, "plain": plain})
     response["Cache-Control"] = "no-store"
@@ -89,8 +89,7 @@ def webhook_list(request: HtmxHttpRequest) -> HttpResponse:
     try:
         endpoint, secret = webhook_endpoint_create(by=request.user, **form.cleaned_data)
     except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
+        form_add_errors(form, exc)
         return _webhooks_page(request, form=form, status=422)
     response = _webhooks_page(request, created={"endpoint": endpoint, "secret": secret})
     response["Cache-Control"] = "no-store"

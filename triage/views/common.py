@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django_htmx.middleware import HtmxDetails
@@ -27,6 +28,15 @@ CASE_PARTIALS = {
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
+
+
+def form_add_errors(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError next to the fields it names (else on the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 def get_case(pk: int) -> Case:

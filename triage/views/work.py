@@ -14,7 +14,14 @@ from django.views.decorators.http import require_POST
 from triage import selectors, services
 from triage.forms import AddChecklistForm, ChecklistItemForm, EvidenceForm, NoteForm
 from triage.models import CaseChecklistItem
-from triage.views.common import CASE_PAGE, HtmxHttpRequest, case_context, get_case, render_partials
+from triage.views.common import (
+    CASE_PAGE,
+    HtmxHttpRequest,
+    case_context,
+    form_add_errors,
+    get_case,
+    render_partials,
+)
 
 
 @require_POST
@@ -106,8 +113,7 @@ def evidence_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_add_errors(form, exc)
         else:
             if not request.htmx:
                 messages.success(request, f"Evidence added: {evidence.title}")
