@@ -117,8 +117,12 @@ class SandboxControl:
 
         Returns the create-order response body; raises SandboxError when not accepted.
         """
-        product = self.session.get(f"{self.base_url}{REST_PREFIX}/market/products/{product_id}",
-                                   timeout=self.timeout).json()
+        # The key's own (per-key limited) product endpoint, not the per-IP public one that
+        # other clients on this machine share.
+        response = self.rest(key, "GET", f"/products/{product_id}")
+        if response.status_code != 200:
+            raise SandboxError(f"product {product_id}: HTTP {response.status_code}")
+        product = response.json()
         price = Decimal(product["price"])
         factor = Decimal(str(1 - distance if side == "BUY" else 1 + distance))
         increment = Decimal(product["quote_increment"])
