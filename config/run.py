@@ -84,10 +84,18 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     while True:
-        for (name, _cmd), proc in zip(commands, procs, strict=True):
-            if proc.poll() is not None:
-                print(f"{name} exited with {proc.returncode}; stopping.", flush=True)
-                stop()
+        for index, ((name, cmd), proc) in enumerate(zip(commands, procs, strict=True)):
+            if proc.poll() is None:
+                continue
+            if name == "worker":
+                # A worker exits when it loses its Redis connection (a Celery 5.7 bug);
+                # start a new one, as docker compose's restart policy does in production.
+                print(f"worker exited with {proc.returncode}; starting a new one.", flush=True)
+                time.sleep(2)
+                procs[index] = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+                continue
+            print(f"{name} exited with {proc.returncode}; stopping.", flush=True)
+            stop()
         time.sleep(1)
 
 
