@@ -1,4 +1,4 @@
-"""Seed the practice library from practice/library.py (leads edit the rows afterwards)."""
+"""Seed the practice library from practice/library/ (leads edit the rows afterwards)."""
 
 from django.db import migrations
 
