@@ -10,16 +10,13 @@
 
 from __future__ import annotations
 
-import base64
 import secrets
-import time
 from decimal import ROUND_DOWN, Decimal
 from urllib.parse import urlsplit
 
-import jwt
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from diagnostics import jwt_tools
 
 REST_PREFIX = "/api/v3/brokerage"
 
@@ -31,25 +28,10 @@ class SandboxError(RuntimeError):
         self.body = body
 
 
-def load_private_key(secret: str):
-    """A sandbox key's private half: PEM (ES256) or base64 seed[‖public] (EdDSA)."""
-    if secret.lstrip().startswith("-----BEGIN"):
-        return serialization.load_pem_private_key(secret.encode(), password=None)
-    raw = base64.b64decode("".join(secret.split()))
-    return ed25519.Ed25519PrivateKey.from_private_bytes(raw[:32])
-
-
 def build_jwt(key_name: str, private_key: str, uri: str | None = None, *,
               now: float | None = None, lifetime: int = 120) -> str:
     """A CDP JWT as the official SDK builds it (`uri` for REST, none for WebSocket)."""
-    key = load_private_key(private_key)
-    algorithm = "EdDSA" if isinstance(key, ed25519.Ed25519PrivateKey) else "ES256"
-    issued = int(time.time() if now is None else now)
-    claims = {"sub": key_name, "iss": "cdp", "nbf": issued, "exp": issued + lifetime}
-    if uri:
-        claims["uri"] = uri
-    return jwt.encode(claims, key, algorithm=algorithm,
-                      headers={"kid": key_name, "nonce": secrets.token_hex()})
+    return jwt_tools.build_jwt(key_name, private_key, uri=uri, now=now, lifetime=lifetime)
 
 
 class SandboxControl:

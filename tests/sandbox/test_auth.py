@@ -16,7 +16,8 @@ from coinbase.rest import RESTClient
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from diagnostics import jwt_tools
-from sandbox.client import build_jwt, load_private_key
+from diagnostics.jwt_tools import load_private_key
+from sandbox.client import build_jwt
 
 pytestmark = pytest.mark.sandbox
 PATH = "/api/v3/brokerage/key_permissions"
