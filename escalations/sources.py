@@ -7,14 +7,13 @@ messages, `check:<id>:<n>` for the n-th captured exchange or frame of a check ru
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from escalations.packet import ExchangeFacts, FindingFacts, WsMessageFacts, iso_utc
+from triage.redaction import jwt_segment
 
 _JWT_CLAIMS = re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.(eyJ[A-Za-z0-9_-]{2,})")
 
@@ -67,12 +66,8 @@ def _correlation(value) -> dict[str, str]:
 def jwt_issued_at(text: str) -> str:
     """The issuance time (iat, else nbf) of the first JWT whose claims appear in the text."""
     for match in _JWT_CLAIMS.finditer(text or ""):
-        segment = match.group(1)
-        try:
-            claims = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-        except (binascii.Error, ValueError, UnicodeDecodeError):
-            continue
-        stamp = claims.get("iat") or claims.get("nbf") if isinstance(claims, dict) else None
+        claims = jwt_segment(match.group(1)) or {}
+        stamp = claims.get("iat") or claims.get("nbf")
         if isinstance(stamp, int | float):
             return iso_utc(datetime.fromtimestamp(stamp, tz=UTC))
     return ""

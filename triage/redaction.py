@@ -249,12 +249,17 @@ def key_prefix(value: str) -> KeyPrefix:
     return KeyPrefix("", True, "Not a key name or key id: nothing was kept.")
 
 
-def _jwt_kid(segment: str) -> str:
+def jwt_segment(segment: str) -> dict | None:
+    """The JSON object in one base64url JWT segment (header or claims), or None."""
     import json
 
     try:
-        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        value = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        return ""
-    kid = header.get("kid") if isinstance(header, dict) else None
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _jwt_kid(segment: str) -> str:
+    kid = (jwt_segment(segment) or {}).get("kid")
     return kid if isinstance(kid, str) else ""
