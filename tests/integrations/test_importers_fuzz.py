@@ -5,6 +5,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from diagnostics.checks.base import Status
 from integrations.analyzers.pagination import pagination_replay
 from integrations.analyzers.rate_limit import rate_limit_replay
 from integrations.evidence.importers import EvidenceFormatError, import_evidence
@@ -28,8 +29,10 @@ def _run(text: str) -> None:
         entries = import_evidence(text).entries
     except EvidenceFormatError:
         return
-    pagination_replay(entries)
-    rate_limit_replay(entries)
+    for result in (pagination_replay(entries), rate_limit_replay(entries)):
+        assert result.status in set(Status)
+        assert all(isinstance(code, str) and code.isupper() for code in result.codes)
+        assert result.summary
 
 
 @FUZZ

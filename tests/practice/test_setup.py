@@ -16,7 +16,13 @@ def test_empty_setup_gets_defaults():
     "data", [s["setup"] for s in SCENARIOS], ids=[s["slug"] for s in SCENARIOS]
 )
 def test_every_library_setup_is_valid(data):
-    parse_setup(data)
+    """Each seeded setup parses, and what it asks of the key is what the parser kept."""
+    setup = parse_setup(data)
+    wanted = data.get("key", {})
+    if "permissions" in wanted:
+        assert set(setup.key.permissions) == set(wanted["permissions"])
+    if "allowed_ips" in wanted:
+        assert list(setup.key.allowed_ips) == wanted["allowed_ips"]
 
 
 def test_customer_jwt_uri_is_built_from_its_parts():
