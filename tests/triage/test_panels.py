@@ -46,6 +46,7 @@ def test_reference_and_parsing():
     assert case.reference == "CASE-000123"
     assert Case(pk=None).reference == "CASE-new"
     for text, pk in (("CASE-000123", 123), ("case-42", 42), (" 7 ", 7), ("CASE-", None),
-                     ("abc", None), ("", None)):
+                     ("abc", None), ("", None), ("³", None), ("CASE-١٢", None),
+                     ("1" * 13, None)):
         assert Case.pk_from_reference(text) == pk
     assert Case.TRANSITIONS[Case.Status.RESOLVED] == (Case.Status.OPEN,)

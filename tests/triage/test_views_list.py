@@ -168,3 +168,9 @@ def test_create_case_bad_input_shows_the_message_next_to_the_field(agent_client,
 def test_user_without_role_cannot_create(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("nobody", password="x"))
     assert client.post(NEW, _new_case_data()).status_code == 403
+
+
+def test_search_with_a_non_ascii_digit_is_not_a_server_error(agent_client):
+    """"³" counts as a digit for str.isdigit() but not for int(): the search still answers."""
+    response = agent_client.get(reverse("triage:case_list"), {"q": "CASE-³"})
+    assert response.status_code == 200

@@ -1,5 +1,7 @@
 """Cases, the state of their checklist items, evidence and timeline."""
 
+import re
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -109,7 +111,8 @@ class Case(models.Model):
         text = (text or "").strip().upper()
         if text.startswith(REFERENCE_PREFIX):
             text = text[len(REFERENCE_PREFIX):]
-        return int(text) if text.isdigit() and len(text) <= 12 else None
+        # ASCII digits only: str.isdigit() also accepts "³", which int() refuses.
+        return int(text) if re.fullmatch(r"[0-9]{1,12}", text) else None
 
     @property
     def allowed_transitions(self) -> tuple[str, ...]:
